@@ -105,8 +105,9 @@ unsigned dp_consumers_poll(struct oriond *od)
 			for (unsigned f = 0; f < od->cfg.n_feeds; f++)
 				if (od->cfg.feeds[f].id == ev[k].feed)
 					feed = od->cfg.feeds[f].name;
-			printf("oriond: feed %s: %s seq %" PRIu64 "-%" PRIu64 "\n", feed, dp_md_event_name(ev[k].type),
-			       ev[k].seq_from, ev[k].seq_to);
+			if (ev[k].type != DP_MD_EV_BROKEN_TRADE) /* routine: tick log only */
+				printf("oriond: feed %s: %s seq %" PRIu64 "-%" PRIu64 "\n", feed,
+				       dp_md_event_name(ev[k].type), ev[k].seq_from, ev[k].seq_to);
 			if (od->ticklog)
 				fprintf(od->ticklog, "E %" PRIu64 " %u %s %" PRIu64 " %" PRIu64 "\n", ev[k].time_ns,
 					ev[k].feed, dp_md_event_name(ev[k].type), ev[k].seq_from, ev[k].seq_to);

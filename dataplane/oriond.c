@@ -208,10 +208,17 @@ static int build_eal_args(const struct dp_cfg *c, char *store, size_t cap, char 
 {
 	int argc = 0;
 	size_t used = 0;
-	char line[1024];
-	int n = snprintf(line, sizeof(line), "oriond -l %s -m %u%s%s%s%s%s --log-level=*:notice", c->lcores,
-			 c->memory_mb, c->no_huge ? " --no-huge" : "", c->in_memory ? " --in-memory" : "",
-			 c->no_pci ? " --no-pci" : "", c->file_prefix[0] ? " --file-prefix=" : "", c->file_prefix);
+	char line[1024], prefix[96] = "";
+	/* --in-memory needs hugepages; without them a per-process file prefix
+	 * keeps instances apart just as well. */
+	int in_memory = c->in_memory && !c->no_huge;
+	if (c->file_prefix[0])
+		snprintf(prefix, sizeof(prefix), " --file-prefix=%s", c->file_prefix);
+	else if (c->in_memory && c->no_huge)
+		snprintf(prefix, sizeof(prefix), " --file-prefix=oriond%d", (int)getpid());
+	int n = snprintf(line, sizeof(line), "oriond -l %s -m %u%s%s%s%s --log-level=*:notice", c->lcores,
+			 c->memory_mb, c->no_huge ? " --no-huge" : "", in_memory ? " --in-memory" : "",
+			 c->no_pci ? " --no-pci" : "", prefix);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return -ENOSPC;
 	char *tok, *save = NULL;

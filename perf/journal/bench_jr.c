@@ -7,7 +7,7 @@
  * (no per-call timing). The journal directory is created under --dir and
  * removed at the end; retention keeps at most 3 segments on disk.
  *
- * usage: bench_jr [--dir DIR] [--count N] [--seg-mib M] [--flush-us U] [--power]
+ * usage: bench_jr [--dir DIR] [--count N] [--seg-mib M] [--flush-us U] [--power] [--no-prefault]
  * Defaults: /tmp, 1000000 appends per pass, 64 MiB segments, 1000 us, PROCESS.
  * Disk written: about 2 * count * (record size) per payload size (~0.8 GB at
  * the defaults).
@@ -35,6 +35,7 @@ struct params {
 	uint64_t seg_mib;
 	uint32_t flush_us;
 	int power;
+	int no_prefault;
 };
 
 struct result {
@@ -79,7 +80,7 @@ static int run_journal(const struct params *pp, uint32_t len, struct result *r)
 	struct jr_writer_opts o = {
 		.dir = dir, .segment_size = pp->seg_mib << 20, .spares = 2, .flush_interval_us = pp->flush_us,
 		.durability = pp->power ? JR_DUR_POWER : JR_DUR_PROCESS, .retain_segments = 3,
-		.retain_without_export = 1,
+		.retain_without_export = 1, .no_prefault = pp->no_prefault,
 	};
 	struct jr_writer *w;
 	int rc = jr_writer_open(&w, &o, NULL);
@@ -138,7 +139,7 @@ static int run_memcpy(const struct params *pp, uint32_t len, struct result *r)
 	uint8_t *buf = aligned_alloc(4096, BASELINE_BYTES);
 	if (!buf)
 		return -ENOMEM;
-	memset(buf, 0, BASELINE_BYTES);
+	memset(buf, 0x5a, BASELINE_BYTES);   /* non-zero: not turned into calloc, pages faulted in now */
 	uint64_t rec = JR_REC_SIZE(len), off = 0;
 	for (uint64_t i = 0; i < 20000; i++) {
 		copy_rec(buf + off, g_src + (i & 1023), len);
@@ -218,7 +219,7 @@ static void row(uint32_t len, const char *what, const struct result *r)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_jr [--dir DIR] [--count N] [--seg-mib M] [--flush-us U] [--power]\n");
+	fprintf(stderr, "usage: bench_jr [--dir DIR] [--count N] [--seg-mib M] [--flush-us U] [--power] [--no-prefault]\n");
 }
 
 int main(int argc, char **argv)
@@ -229,6 +230,10 @@ int main(int argc, char **argv)
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--power")) {
 			pp.power = 1;
+			continue;
+		}
+		if (!strcmp(a, "--no-prefault")) {
+			pp.no_prefault = 1;
 			continue;
 		}
 		if (!v) {
@@ -272,8 +277,8 @@ int main(int argc, char **argv)
 	cpu_model(cpu, sizeof(cpu));
 	printf("bench_jr: journal append vs memcpy baseline, 1 writer thread, flusher thread on\n");
 	printf("params:  count=%" PRIu64 " per pass, segment=%" PRIu64 " MiB, spares=2, flush=%u us, durability=%s, "
-	       "retain=3 segments, prefault on, crc32c=%s\n",
-	       pp.count, pp.seg_mib, pp.flush_us, pp.power ? "POWER" : "PROCESS", jr_crc32c_hw() ? "sse4.2" : "table");
+	       "retain=3 segments, prefault %s, crc32c=%s\n",
+	       pp.count, pp.seg_mib, pp.flush_us, pp.power ? "POWER" : "PROCESS", pp.no_prefault ? "off" : "on", jr_crc32c_hw() ? "sse4.2" : "table");
 	printf("machine: %s, %ld cpus online, TSC %.3f GHz, dir %s (%s)\n", cpu, sysconf(_SC_NPROCESSORS_ONLN),
 	       (double)g_orion_clock.tsc_hz / 1e9, pp.dir, fs_name(pp.dir));
 	printf("latency per call in ns (rdtsc around each call, includes ~rdtsc overhead); Mev/s from an untimed pass\n");
