@@ -341,16 +341,20 @@ static bool match(struct me_engine *e, struct me_instr *in, struct me_order *o, 
 
 static unsigned check_price(const struct me_instr *in, int64_t px, uint32_t *idx)
 {
-	if (px % in->tick != 0)
+	if (px < in->px_min)
+		return ME_REJ_PRICE_OUT_OF_RANGE;
+	/* px_min is a multiple of the tick, so one division checks both */
+	int64_t off = px - in->px_min, q = off / in->tick;
+	if (q * in->tick != off)
 		return ME_REJ_TICK_SIZE;
-	if (px < in->px_min || px > lvl_px(in, in->n_levels - 1))
+	if (q >= (int64_t)in->n_levels)
 		return ME_REJ_PRICE_OUT_OF_RANGE;
 	if (in->band_ticks && in->ref_px != ORION_PX_NONE) {
-		int64_t d = px - in->ref_px, w = (int64_t)in->band_ticks * in->tick;
+		__int128 d = (__int128)px - in->ref_px, w = (__int128)in->band_ticks * in->tick;
 		if (d > w || d < -w)
 			return ME_REJ_PRICE_BAND;
 	}
-	*idx = (uint32_t)((px - in->px_min) / in->tick);
+	*idx = (uint32_t)q;
 	return ME_REJ_NONE;
 }
 
@@ -359,11 +363,15 @@ static unsigned check_price(const struct me_instr *in, int64_t px, uint32_t *idx
 static int64_t market_limit(const struct me_instr *in, unsigned si)
 {
 	if (in->band_ticks && in->ref_px != ORION_PX_NONE) {
-		int64_t w = (int64_t)in->band_ticks * in->tick;
-		int64_t edge = si == 0 ? in->ref_px + w : in->ref_px - w;
-		int64_t off = edge - in->px_min;
-		/* floor division for the lower edge */
-		return off >= 0 ? off / in->tick : -((-off + in->tick - 1) / in->tick);
+		__int128 w = (__int128)in->band_ticks * in->tick;
+		__int128 off = (si == 0 ? in->ref_px + w : in->ref_px - w) - in->px_min;
+		/* floor division for the lower edge; clamp to just outside the grid */
+		__int128 q = off >= 0 ? off / in->tick : -((-off + in->tick - 1) / in->tick);
+		if (q < -1)
+			return -1;
+		if (q > (__int128)in->n_levels)
+			return in->n_levels;
+		return (int64_t)q;
 	}
 	return si == 0 ? (int64_t)in->n_levels - 1 : 0;
 }

@@ -418,6 +418,7 @@ static void seq__too_high__resend_request_then_in_order_processing(void **state)
 	peer_seq("D", 4, "43=Y|122=20240115-09:29:59|", NOS);
 	assert_int_equal(H->delivered, 4);
 	assert_int_equal(fix_session_stats(H->s)->c[FIX_SC_POSSDUP_IGNORED], 1);
+	assert_int_equal(fix_session_next_target_seq(H->s), 6);
 	assert_int_equal(H->n_out, 1);
 }
 

@@ -51,23 +51,25 @@ def pcap_udp(path, ports):
 
 
 def arbitrated_messages(path, ports):
-    nxt = None
+    """Every message once, in sequence order, whatever line (or re-request
+    answer) brought it first; a sequence missing from the capture is an error."""
+    msgs = {}
     for _, p in pcap_udp(path, ports):
         seq, count = struct.unpack('>QH', p[10:20])
         if count in (0, 0xFFFF):
             continue
-        if nxt is None:
-            nxt = seq
         off = 20
         for i in range(count):
             ln = struct.unpack('>H', p[off:off + 2])[0]
-            msg = p[off + 2:off + 2 + ln]
+            msgs.setdefault(seq + i, p[off + 2:off + 2 + ln])
             off += 2 + ln
-            if seq + i == nxt:
-                nxt += 1
-                yield msg
-            elif seq + i > nxt:
-                raise SystemExit('reference: gap in capture at %d (expected %d)' % (seq + i, nxt))
+    if not msgs:
+        return
+    first, last = min(msgs), max(msgs)
+    for s in range(first, last + 1):
+        if s not in msgs:
+            raise SystemExit('reference: sequence %d missing from the capture' % s)
+        yield msgs[s]
 
 
 class Books:
