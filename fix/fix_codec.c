@@ -493,16 +493,36 @@ static inline void put_fixed(char *d, uint64_t v, unsigned n)
 		d[0] = (char)('0' + v % 10);
 }
 
+static inline unsigned count_digits(uint64_t v)
+{
+	unsigned n = 1;
+	for (;;) {
+		if (v < 10)
+			return n;
+		if (v < 100)
+			return n + 1;
+		if (v < 1000)
+			return n + 2;
+		if (v < 10000)
+			return n + 3;
+		v /= 10000;
+		n += 4;
+	}
+}
+
 size_t fix_fmt_uint(char *dst, uint64_t v)
 {
-	char tmp[20];
-	size_t n = 0;
-	do {
-		tmp[sizeof(tmp) - 1 - n] = (char)('0' + v % 10);
-		v /= 10;
-		n++;
-	} while (v);
-	memcpy(dst, tmp + sizeof(tmp) - n, n);
+	unsigned n = count_digits(v);
+	char *p = dst + n;
+	while (v >= 100) {
+		p -= 2;
+		put2(p, (unsigned)(v % 100));
+		v /= 100;
+	}
+	if (v >= 10)
+		put2(p - 2, (unsigned)v);
+	else
+		p[-1] = (char)('0' + v);
 	return n;
 }
 
@@ -568,6 +588,26 @@ size_t fix_fmt_timestamp(char *dst, uint64_t ns, unsigned digits)
 	dst[17] = '.';
 	static const uint32_t div[10] = { 1000000000, 100000000, 10000000, 1000000, 100000, 10000, 1000, 100, 10, 1 };
 	put_fixed(dst + 18, frac / div[digits], digits);
+	return 18 + digits;
+}
+
+size_t fix_fmt_timestamp_cached(struct fix_ts_cache *c, char *dst, uint64_t ns, unsigned digits)
+{
+	uint64_t sec = ns / 1000000000u;
+	if (c->sec != sec) {
+		char tmp[32];
+		fix_fmt_timestamp(tmp, sec * 1000000000u, 0);
+		memcpy(c->txt, tmp, 17);
+		c->sec = sec;
+	}
+	if (digits != 0 && digits != 6 && digits != 9)
+		digits = 3;
+	memcpy(dst, c->txt, 17);
+	if (!digits)
+		return 17;
+	static const uint32_t div[10] = { 1000000000, 100000000, 10000000, 1000000, 100000, 10000, 1000, 100, 10, 1 };
+	dst[17] = '.';
+	put_fixed(dst + 18, (ns % 1000000000u) / div[digits], digits);
 	return 18 + digits;
 }
 
@@ -661,6 +701,7 @@ void fix_build_begin(struct fix_builder *b, char *buf, size_t cap, const char *b
 	b->pos = FIX_BUILDER_HDR_RESERVE;
 	b->begin = begin_string;
 	b->err = 0;
+	b->ts_cache = NULL;
 	size_t bl = strnlen(begin_string, FIX_MAX_BEGIN_STRING + 1);
 	b->begin_len = (uint8_t)bl;
 	if (bl == 0 || bl > FIX_MAX_BEGIN_STRING || cap >= 10000000) {
@@ -740,7 +781,10 @@ void fix_build_timestamp(struct fix_builder *b, uint32_t tag, uint64_t ns, unsig
 	if (!room(b, 12 + 28))
 		return;
 	put_tag(b, tag);
-	b->pos += fix_fmt_timestamp(b->buf + b->pos, ns, digits);
+	if (b->ts_cache)
+		b->pos += fix_fmt_timestamp_cached(b->ts_cache, b->buf + b->pos, ns, digits);
+	else
+		b->pos += fix_fmt_timestamp(b->buf + b->pos, ns, digits);
 	b->buf[b->pos++] = FIX_SOH;
 }
 

@@ -187,6 +187,18 @@ int fix_group_find(const struct fix_msg *m, const struct fix_group *g, unsigned 
 
 /* ---- builder ------------------------------------------------------------- */
 
+/* Optional cache of the formatted "YYYYMMDD-HH:MM:SS" of the last whole
+ * second, for writers that stamp many messages per second. Zero it (or use
+ * FIX_TS_CACHE_INIT) before first use; one writer thread per cache. */
+struct fix_ts_cache {
+	uint64_t sec;  /* epoch second of txt, UINT64_MAX = empty */
+	char txt[17];
+};
+#define FIX_TS_CACHE_INIT { UINT64_MAX, { 0 } }
+
+/* fix_fmt_timestamp() through a cache (same output). */
+size_t fix_fmt_timestamp_cached(struct fix_ts_cache *c, char *dst, uint64_t ns, unsigned digits);
+
 /* Room reserved before the body for "8=<begin>\x019=<len>\x01". */
 #define FIX_BUILDER_HDR_RESERVE 40
 
@@ -202,6 +214,7 @@ struct fix_builder {
 	const char *begin;     /* BeginString value (not copied; must outlive finish) */
 	uint8_t begin_len;
 	int err;               /* 0 or -ENOSPC / -EINVAL */
+	struct fix_ts_cache *ts_cache; /* NULL after fix_build_begin(); may be set */
 };
 
 /* Start a message of type msgtype (NUL-terminated, 1..8 chars).

@@ -206,12 +206,16 @@ _Static_assert(N_MSGS <= 32, "message masks are 32 bits");
 static uint32_t g_allowed[FIX_DICT_MAX_TAG];   /* bit i: tag allowed in g_msgs[i] body */
 static uint32_t g_in_group[FIX_DICT_MAX_TAG];  /* bit i: tag is a group member in g_msgs[i] */
 static bool g_is_header[FIX_DICT_MAX_TAG];
+static uint64_t g_char_ok[FIX_DICT_MAX_TAG][2]; /* CHAR enums: allowed bytes 0..127 */
 
 __attribute__((constructor)) static void fix_dict_build(void)
 {
 	for (const uint16_t *t = g_header_tags; *t; t++)
 		g_is_header[*t] = true;
 	g_is_header[8] = g_is_header[9] = g_is_header[35] = true;
+	for (unsigned t = 0; t < FIX_DICT_MAX_TAG; t++)
+		for (const char *c = g_fields[t].chars; c && *c; c++)
+			g_char_ok[t][(unsigned char)*c >> 6] |= 1ull << ((unsigned char)*c & 63);
 	for (unsigned i = 0; i < N_MSGS; i++) {
 		const struct fix_msg_def *d = &g_msgs[i];
 		for (const uint16_t *t = d->req; *t; t++)
@@ -322,8 +326,11 @@ int fix_dict_check_value(uint32_t tag, const char *v, size_t len)
 	case FIX_T_CHAR:
 		if (len != 1)
 			return FIX_RR_BAD_FORMAT;
-		if (fd->chars && !memchr(fd->chars, v[0], strlen(fd->chars)))
-			return FIX_RR_BAD_VALUE;
+		if (fd->chars) {
+			unsigned char c = (unsigned char)v[0];
+			if (c >= 128 || !((g_char_ok[tag][c >> 6] >> (c & 63)) & 1))
+				return FIX_RR_BAD_VALUE;
+		}
 		return 0;
 	case FIX_T_INT:
 		if (fix_parse_int(v, len, &s))

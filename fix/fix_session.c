@@ -48,6 +48,7 @@ struct fix_session {
 	char *q_buf;
 	size_t q_used, q_cap;
 
+	struct fix_ts_cache ts_cache; /* SendingTime text of the current second */
 	struct fix_session_stats st;
 	char text[160];           /* composed Logout/Reject texts */
 	struct fix_msg msg;       /* inbound message being processed */
@@ -240,6 +241,7 @@ static int raw_send(struct fix_session *s, const char *p, size_t n)
 static void hdr_begin(struct fix_session *s, struct fix_builder *b, const char *type, uint64_t seq)
 {
 	fix_build_begin(b, s->tx, s->tx_cap, s->cfg.begin_string, type);
+	b->ts_cache = &s->ts_cache;
 	fix_build_str(b, 49, s->cfg.sender_comp_id, s->sender_len);
 	fix_build_str(b, 56, s->cfg.target_comp_id, s->target_len);
 	fix_build_uint(b, 34, seq);
@@ -1132,6 +1134,7 @@ int fix_session_create(struct fix_session **out, const struct fix_session_cfg *c
 	if (s->cfg.timestamp_digits != 0 && s->cfg.timestamp_digits != 3 && s->cfg.timestamp_digits != 6 &&
 	    s->cfg.timestamp_digits != 9)
 		s->cfg.timestamp_digits = 3;
+	s->ts_cache.sec = UINT64_MAX;
 	s->ops = ops;
 	s->ctx = ctx;
 	s->store = store;

@@ -101,7 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_now = T0;
 	fix_store_reset(g_st, g_now);
 	fix_session_on_connect(g_s, g_now);
-	wrap_and_feed("35=A|49=CLIENT1|56=ORION|34=1|52=20240115-09:30:00.000|98=0|108=30|", 67);
+	const char *logon = "35=A|49=CLIENT1|56=ORION|34=1|52=20240115-09:30:00.000|98=0|108=30|";
+	wrap_and_feed(logon, strlen(logon));
 	if (fix_session_state(g_s) != FIX_SS_ACTIVE)
 		abort();
 	if (size == 0)

@@ -344,6 +344,30 @@ static void timestamp__format_round_trips(void **state)
 	}
 }
 
+static void format__uint_boundaries_and_cached_timestamp(void **state)
+{
+	(void)state;
+	char d[32], e[32];
+	const uint64_t vals[] = { 0, 9, 10, 99, 100, 999, 1000, 9999, 10000, 99999, 100000, 1234567,
+				  9999999999ull, 10000000000ull, UINT64_MAX };
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		size_t n = fix_fmt_uint(d, vals[i]);
+		int m = snprintf(e, sizeof(e), "%llu", (unsigned long long)vals[i]);
+		assert_int_equal(n, (size_t)m);
+		assert_memory_equal(d, e, n);
+	}
+	struct fix_ts_cache c = FIX_TS_CACHE_INIT;
+	const uint64_t t = 1705311000ull * 1000000000ull;
+	for (uint64_t k = 0; k < 3000; k++) {
+		uint64_t ns = t + k * 7777777ull; /* crosses many seconds */
+		unsigned digits = (unsigned)(k % 4) * 3;
+		size_t n1 = fix_fmt_timestamp(d, ns, digits);
+		size_t n2 = fix_fmt_timestamp_cached(&c, e, ns, digits);
+		assert_int_equal(n1, n2);
+		assert_memory_equal(d, e, n1);
+	}
+}
+
 static void builder__round_trip_with_valid_length_and_checksum(void **state)
 {
 	(void)state;
@@ -470,6 +494,7 @@ int main(void)
 		cmocka_unit_test(timestamp__ms_us_ns_accepted),
 		cmocka_unit_test(timestamp__invalid_rejected),
 		cmocka_unit_test(timestamp__format_round_trips),
+		cmocka_unit_test(format__uint_boundaries_and_cached_timestamp),
 		cmocka_unit_test(builder__round_trip_with_valid_length_and_checksum),
 		cmocka_unit_test(builder__errors_are_sticky),
 		cmocka_unit_test(group__parties__entries_found),

@@ -33,7 +33,7 @@ orion_netns_up() {
 }
 
 orion_netns_down() {
-	[ -n "${ORION_VETH_HOST:-}" ] && ip link del "$ORION_VETH_HOST" 2>/dev/null
-	[ -n "${ORION_NS:-}" ] && ip netns del "$ORION_NS" 2>/dev/null
+	[ -n "${ORION_VETH_HOST:-}" ] && ip link del "$ORION_VETH_HOST" 2>/dev/null || true
+	[ -n "${ORION_NS:-}" ] && ip netns del "$ORION_NS" 2>/dev/null || true
 	return 0
 }

@@ -714,6 +714,25 @@ static void book__tick_and_lot_size__checked(void **state)
 	assert_int_equal(submit(&o, NULL), ME_REJ_PRICE_OUT_OF_RANGE);
 	o.px = C(10000) + 1;
 	assert_int_equal(submit(&o, NULL), ME_REJ_TICK_SIZE);
+	o.px = INT64_MIN;
+	assert_int_equal(submit(&o, NULL), ME_REJ_PRICE_OUT_OF_RANGE);
+	o.px = INT64_MAX;
+	assert_int_equal(submit(&o, NULL), ME_REJ_TICK_SIZE);
+	o.px = INT64_MAX - INT64_MAX % C(1);
+	assert_int_equal(submit(&o, NULL), ME_REJ_PRICE_OUT_OF_RANGE);
+	/* band edges around a huge reference do not overflow: the buy edge lies
+	 * above the grid (every ask eligible), the sell edge too (no bid eligible) */
+	rest(g_i0, ME_BUY, C(10000), 200, 1);
+	rest(g_i0, ME_SELL, C(10100), 100, 2);
+	assert_int_equal(me_set_band(g_e, g_i0, INT64_MAX, UINT32_MAX), 0);
+	clear();
+	struct ord m = { .instr = g_i0, .side = ME_BUY, .type = ME_MARKET, .qty = 100, .tif = ME_IOC, .account = 3 };
+	assert_int_equal(submit(&m, NULL), 0);
+	assert_int_equal(nth(ME_EV_TRADE, 0)->u.trade.qty, 100);
+	m.side = ME_SELL;
+	assert_int_equal(submit(&m, NULL), 0);
+	assert_int_equal(count(ME_EV_TRADE), 1);
+	assert_int_equal(top(g_i0).bid_qty, 200);
 }
 
 static void book__invalid_fields__rejected_and_counted(void **state)
