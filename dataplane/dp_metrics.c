@@ -104,6 +104,8 @@ void dp_metrics_write(struct oriond *od, FILE *f)
 		   "orion_consumer_records_total{stream=\"conflated\"} %" PRIu64 "\n"
 		   "orion_consumer_records_total{stream=\"events\"} %" PRIu64 "\n",
 		od->cons.ticks, od->cons.conflated, od->cons.events);
+	fprintf(f, "# HELP orion_tsc_hz Calibrated TSC frequency (cycles counters divide by it).\n"
+		   "# TYPE orion_tsc_hz gauge\norion_tsc_hz %" PRIu64 "\n", g_orion_clock.tsc_hz);
 	fprintf(f, "# HELP orion_uptime_seconds Seconds since start.\n# TYPE orion_uptime_seconds gauge\n"
 		   "orion_uptime_seconds %.3f\n", (double)(orion_monotonic_ns() - od->start_ns) / 1e9);
 }

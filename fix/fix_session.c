@@ -720,11 +720,15 @@ static void handle_logon(struct fix_session *s, const struct fix_msg *m, const s
 	}
 	const struct fix_field *fu = fix_msg_get(m, 553), *fp = fix_msg_get(m, 554);
 	bool ok;
-	if (s->ops->authenticate)
+	if (s->ops->authenticate) {
 		ok = s->ops->authenticate(s->ctx, s, fu ? fu->val : NULL, fu ? fu->len : 0,
 					  fp ? fp->val : NULL, fp ? fp->len : 0) == 0;
-	else
-		ok = !s->cfg.username[0] || (cred_eq(fu, s->cfg.username) & cred_eq(fp, s->cfg.password));
+	} else {
+		/* evaluate both comparisons: no early exit on the user name */
+		bool user_ok = cred_eq(fu, s->cfg.username);
+		bool pw_ok = cred_eq(fp, s->cfg.password);
+		ok = !s->cfg.username[0] || (user_ok && pw_ok);
+	}
 	if (!ok) {
 		refuse_logon(s, true, FIX_DR_LOGON_REFUSED, "Invalid username or password");
 		return;
@@ -975,6 +979,12 @@ int fix_session_on_bytes(struct fix_session *s, const char *data, size_t len, ui
 	return connected(s) ? 0 : -ENOTCONN;
 }
 
+/* now - t, 0 when the clock went backwards. */
+static inline uint64_t elapsed(uint64_t now, uint64_t t)
+{
+	return now > t ? now - t : 0;
+}
+
 void fix_session_on_timer(struct fix_session *s, uint64_t now)
 {
 	s->now = now;
@@ -982,11 +992,11 @@ void fix_session_on_timer(struct fix_session *s, uint64_t now)
 	case FIX_SS_DISCONNECTED:
 		return;
 	case FIX_SS_AWAIT_LOGON:
-		if (now - s->connect_ns >= (uint64_t)s->cfg.logon_timeout_s * NS_PER_S)
+		if (elapsed(now, s->connect_ns) >= (uint64_t)s->cfg.logon_timeout_s * NS_PER_S)
 			do_disconnect(s, FIX_DR_LOGON_TIMEOUT, "no Logon received", true);
 		return;
 	case FIX_SS_LOGOUT_SENT:
-		if (now - s->logout_sent_ns >= (uint64_t)s->cfg.logout_timeout_s * NS_PER_S) {
+		if (elapsed(now, s->logout_sent_ns) >= (uint64_t)s->cfg.logout_timeout_s * NS_PER_S) {
 			do_disconnect(s, FIX_DR_LOGOUT_TIMEOUT, "no Logout answer", true);
 			return;
 		}
@@ -998,9 +1008,9 @@ void fix_session_on_timer(struct fix_session *s, uint64_t now)
 		return;
 	uint64_t hb = (uint64_t)s->hb_s * NS_PER_S;
 	uint64_t grace = hb + hb / 5; /* HeartBtInt + 20% */
-	uint64_t quiet = now > s->last_rx_ns ? now - s->last_rx_ns : 0;
+	uint64_t quiet = elapsed(now, s->last_rx_ns);
 	if (s->test_req_pending) {
-		if (now - s->test_req_ns >= grace) {
+		if (elapsed(now, s->test_req_ns) >= grace) {
 			logout_and_disconnect(s, FIX_DR_HEARTBEAT_TIMEOUT, "Heartbeat timeout");
 			return;
 		}
@@ -1009,7 +1019,7 @@ void fix_session_on_timer(struct fix_session *s, uint64_t now)
 		s->test_req_pending = true;
 		s->test_req_ns = now;
 	}
-	if (connected(s) && now - s->last_tx_ns >= hb)
+	if (connected(s) && elapsed(now, s->last_tx_ns) >= hb)
 		send_heartbeat(s, NULL);
 }
 

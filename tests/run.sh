@@ -57,7 +57,7 @@ fi
 echo "== libFuzzer smoke (${FUZZ_SECONDS}s per target)"
 if CC=clang build build-fuzz -Dfuzz=true -Dtests=false -Dperf=false; then
   for f in build-fuzz/tests/*/fuzz_*; do
-    [ -x "$f" ] || continue
+    [ -f "$f" ] && [ -x "$f" ] || continue
     corpus=$(mktemp -d)
     if "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 "$corpus" >"$corpus.log" 2>&1; then
       echo "fuzz $(basename "$f"): ok ($(grep -o 'cov: [0-9]*' "$corpus.log" | tail -1))"

@@ -282,7 +282,8 @@ int main(int argc, char **argv)
 	       pp.count, pp.seg_mib, pp.flush_us, pp.power ? "POWER" : "PROCESS", pp.no_prefault ? "off" : "on", jr_crc32c_hw() ? "sse4.2" : "table");
 	printf("machine: %s, %ld cpus online, TSC %.3f GHz, dir %s (%s)\n", cpu, sysconf(_SC_NPROCESSORS_ONLN),
 	       (double)g_orion_clock.tsc_hz / 1e9, pp.dir, fs_name(pp.dir));
-	printf("latency per call in ns (rdtsc around each call, includes ~rdtsc overhead); Mev/s from an untimed pass; minflt: writer thread page faults in the latency pass\n");
+	printf("latency per call in ns (rdtsc around each call, includes its overhead); Mev/s from an untimed pass;\n"
+	       "minflt: page faults taken by the writer thread during the latency pass\n");
 	printf("%-7s %-8s %8s %8s %8s %9s %10s %8s %10s %8s\n", "payload", "what", "p50", "p99", "p99.9", "p99.99",
 	       "max", "mean", "Mev/s", "minflt");
 	for (int s = 0; s < 2; s++) {

@@ -1,6 +1,7 @@
 /* libFuzzer target: FIX framing, parsing, dictionary validation, groups,
  * value parsers and a parse -> build -> frame round trip. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,12 +70,36 @@ static void values(const char *p, size_t n)
 	(void)fix_is_decimal(p, n);
 }
 
+static void stream(const char *p, size_t len);
+
+/* Also run the input as a message body ('|' = SOH) with correct 8, 9 and 10,
+ * so mutations reach the parser and validator instead of dying on CheckSum. */
+static void wrapped(const uint8_t *data, size_t size)
+{
+	static char msg[8300];
+	if (size > 8192)
+		size = 8192;
+	int h = snprintf(msg, sizeof(msg), "8=FIX.4.4\0019=%zu\001", size);
+	for (size_t i = 0; i < size; i++)
+		msg[(size_t)h + i] = data[i] == '|' ? '\001' : (char)data[i];
+	size_t len = (size_t)h + size;
+	unsigned cs = fix_checksum(msg, len);
+	len += (size_t)snprintf(msg + len, sizeof(msg) - len, "10=%03u\001", cs);
+	stream(msg, len);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	values((const char *)data, size < 64 ? size : 64);
+	stream((const char *)data, size);
+	if (size > 0)
+		wrapped(data, size);
+	return 0;
+}
+
+static void stream(const char *p, size_t len)
+{
 	static struct fix_msg m;
-	const char *p = (const char *)data;
-	size_t len = size;
-	values(p, size < 64 ? size : 64);
 	for (unsigned guard = 0; len > 0 && guard < 10000; guard++) {
 		struct fix_frame fr;
 		enum fix_frame_rc rc = fix_frame(p, len, 65536, &fr);
@@ -104,5 +129,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p += fr.len;
 		len -= fr.len;
 	}
-	return 0;
 }

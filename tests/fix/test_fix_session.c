@@ -1002,6 +1002,67 @@ static void app__builder_overflow__nothing_consumed(void **state)
 	assert_int_equal(H->n_out, 0);
 }
 
+static void reset_policy__on_logon_and_on_disconnect(void **state)
+{
+	(void)state;
+	H->cfg.reset_on_logon = true;
+	H->cfg.reset_on_disconnect = true;
+	make_session(&g_ops);
+	fix_store_set_next_sender(H->st, 40);
+	fix_store_set_next_target(H->st, 30);
+	fix_session_on_connect(H->s, H->now);
+	peer("A", "98=0|108=30|553=client1|554=s3cret|"); /* peer seq 1, no 141 */
+	assert_int_equal(fix_session_state(H->s), FIX_SS_ACTIVE);
+	expect_out(0, "A");
+	assert_string_equal(out_val(0, 34), "1");
+	assert_string_equal(out_val(0, 141), "Y");
+	peer("0", NULL);
+	assert_int_equal(fix_session_next_target_seq(H->s), 3);
+	fix_session_on_disconnect(H->s, H->now);
+	assert_int_equal(fix_session_next_target_seq(H->s), 1);
+	assert_int_equal(fix_session_next_sender_seq(H->s), 1);
+	assert_int_equal(H->disconnects, 0); /* transport already closed: no callback */
+	assert_int_equal(H->logouts, 1);
+}
+
+static void session__restart_with_file_store__sequence_numbers_continue(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/orion_fix_sess_XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct fix_store_cfg sc = { .dir = dir, .name = "FIX.4.4-ORION-CLIENT1", .max_msgs = 64,
+				    .data_bytes = 65536, .now_ns = T0 };
+	fix_session_destroy(H->s);
+	H->s = NULL;
+	fix_store_close(H->st);
+	assert_int_equal(fix_store_mmap_open(&H->st, &sc), 0);
+	H->echo_exec_report = true;
+	make_session(&g_ops);
+	fix_session_on_connect(H->s, H->now);
+	logon_ok();
+	peer("D", NOS); /* our 2: ExecutionReport */
+	/* process restart: everything torn down, store reopened from disk */
+	fix_session_destroy(H->s);
+	H->s = NULL;
+	fix_store_close(H->st);
+	assert_int_equal(fix_store_mmap_open(&H->st, &sc), 0);
+	make_session(&g_ops);
+	assert_int_equal(fix_session_next_sender_seq(H->s), 3);
+	assert_int_equal(fix_session_next_target_seq(H->s), 3);
+	fix_session_on_connect(H->s, H->now);
+	H->n_out = 0;
+	peer("A", "98=0|108=30|553=client1|554=s3cret|"); /* peer seq 3 */
+	expect_out(0, "A");
+	assert_string_equal(out_val(0, 34), "3");
+	peer("2", "7=2|16=2|");
+	expect_out(1, "8");
+	assert_string_equal(out_val(1, 34), "2");
+	assert_string_equal(out_val(1, 43), "Y");
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void session__create__rejects_bad_config(void **state)
 {
 	(void)state;
@@ -1073,6 +1134,8 @@ int main(void)
 		T(app__send_while_disconnected__stored_then_resent),
 		T(app__send_failure__disconnects),
 		T(app__builder_overflow__nothing_consumed),
+		T(reset_policy__on_logon_and_on_disconnect),
+		T(session__restart_with_file_store__sequence_numbers_continue),
 		T(session__create__rejects_bad_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
