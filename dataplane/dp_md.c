@@ -29,6 +29,8 @@ struct dp_md_feed {
 	uint16_t feed_id;
 	uint16_t idx;
 	uint16_t lost;            /* an unrecoverable gap happened: GAP stays set */
+	uint64_t conf_next_ns;    /* next conflation scan */
+	uint64_t conf_step_ns;    /* scan period: interval / 10, at most 1 ms */
 	uint32_t n_pending;
 	struct pending_msg pending[MSG_BATCH];
 	struct md_tick scratch[FLAG_TICK_BATCH];
@@ -188,6 +190,7 @@ struct dp_md_feed *dp_md_create(const struct dp_feed_cfg *cfg, unsigned idx, uin
 	f->out = *out;
 	f->feed_id = cfg->id;
 	f->idx = (uint16_t)idx;
+	f->conf_step_ns = conflate_ns / 10 < 1000000 ? conflate_ns / 10 : 1000000;
 
 	struct md_arb_config ac;
 	md_arb_config_default(&ac);
@@ -245,7 +248,12 @@ void dp_md_poll(struct dp_md_feed *f, uint64_t now_ns)
 	apply_pending(f);
 	if (f->st.flag_ticks_pending)
 		flush_flag_ticks(f);
-	md_conflate_poll(f->conf, now_ns, conf_emit, f, 256);
+	/* A conflation scan walks the dirty instruments: do it a few times per
+	 * interval, not on every loop turn. */
+	if (now_ns >= f->conf_next_ns) {
+		md_conflate_poll(f->conf, now_ns, conf_emit, f, 256);
+		f->conf_next_ns = now_ns + f->conf_step_ns;
+	}
 }
 
 const struct dp_md_stats *dp_md_stats(const struct dp_md_feed *f) { return &f->st; }

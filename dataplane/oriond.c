@@ -316,8 +316,15 @@ static struct rte_ring *ring_elem(const char *what, unsigned lcore, unsigned esi
 	snprintf(name, sizeof(name), "%s_%u", what, lcore);
 	struct rte_ring *r = rte_ring_create_elem(name, esize, count, (int)rte_lcore_to_socket_id(lcore),
 						  RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (!r)
+	if (!r) {
 		fprintf(stderr, "oriond: ring %s (%u x %u B): %s\n", name, count, esize, rte_strerror(rte_errno));
+		return NULL;
+	}
+	/* Fault the ring's pages in now: without hugepages they are 4 KiB pages
+	 * mapped on first touch, which would otherwise happen on the dataplane. */
+	ssize_t sz = rte_ring_get_memsize_elem(esize, count);
+	if (sz > (ssize_t)sizeof(*r))
+		memset((char *)r + sizeof(*r), 0, (size_t)sz - sizeof(*r));
 	return r;
 }
 

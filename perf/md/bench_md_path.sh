@@ -51,11 +51,12 @@ def rate(m, key):
     return m[key] / busy, busy
 pk, busy = rate(md, 'orion_lcore_rx_packets_total{lcore="1"}')
 msgs = md['orion_md_messages_total{feed="sim"}']
+ticks = md['orion_md_ticks_total{feed="sim"}']
 bpk, bbusy = rate(base, 'orion_lcore_rx_packets_total{lcore="1"}')
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 print(f"bench_md_path: machine: {cpu}, {platform.node()}, TSC {hz/1e9:.3f} GHz")
 print(f"bench_md_path: params: messages={n} instruments={inst} line A only, net_pcap, 1 dataplane lcore, --no-huge, burst 32")
-print(f"bench_md_path: md path      : {pk/1e6:8.3f} Mpps  {msgs/busy/1e6:8.3f} M msgs/s  {busy*1e9/msgs:7.1f} ns/msg  (busy {busy:.3f}s, ticks {md['orion_md_ticks_total{feed=\"sim\"}']:.0f})")
+print(f"bench_md_path: md path      : {pk/1e6:8.3f} Mpps  {msgs/busy/1e6:8.3f} M msgs/s  {busy*1e9/msgs:7.1f} ns/msg  (busy {busy:.3f}s, ticks {ticks:.0f})")
 print(f"bench_md_path: baseline rx  : {bpk/1e6:8.3f} Mpps  (rx + parse + drop, busy {bbusy:.3f}s)")
 print(f"bench_md_path: ratio md/baseline packet rate: {pk/bpk:.2f}")
 PY
