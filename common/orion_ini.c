@@ -303,6 +303,40 @@ int orion_ini_enum(struct orion_ini *ini, const struct orion_ini_entry *e, const
 	return orion_ini_fail(ini, e, "'%s' is not one of: %s", e->value, list);
 }
 
+int orion_ini_decimal(struct orion_ini *ini, const struct orion_ini_entry *e, unsigned digits, int64_t min,
+		      int64_t max, int64_t *out)
+{
+	const char *p = e->value;
+	int64_t v = 0;
+	unsigned frac = 0;
+	int seen_dot = 0, any = 0;
+	for (; *p; p++) {
+		if (*p == '.' && !seen_dot) {
+			seen_dot = 1;
+			continue;
+		}
+		if (*p < '0' || *p > '9')
+			return orion_ini_fail(ini, e, "'%s' is not a decimal number", e->value);
+		if (seen_dot && ++frac > digits)
+			return orion_ini_fail(ini, e, "'%s' has more than %u decimals", e->value, digits);
+		if (v > (INT64_MAX - 9) / 10)
+			return orion_ini_fail(ini, e, "'%s' is too large", e->value);
+		v = v * 10 + (*p - '0');
+		any = 1;
+	}
+	if (!any)
+		return orion_ini_fail(ini, e, "'%s' is not a decimal number", e->value);
+	for (; frac < digits; frac++) {
+		if (v > INT64_MAX / 10)
+			return orion_ini_fail(ini, e, "'%s' is too large", e->value);
+		v *= 10;
+	}
+	if (v < min || v > max)
+		return orion_ini_fail(ini, e, "'%s' out of range", e->value);
+	*out = v;
+	return 0;
+}
+
 int orion_ini_ipv4(struct orion_ini *ini, const struct orion_ini_entry *e, uint32_t *ip_be)
 {
 	struct in_addr a;

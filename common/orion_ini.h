@@ -56,6 +56,11 @@ int orion_ini_bool(struct orion_ini *ini, const struct orion_ini_entry *e, int *
 int orion_ini_str(struct orion_ini *ini, const struct orion_ini_entry *e, char *out, size_t cap);
 /* One of the NULL-terminated choices; *out = its index. */
 int orion_ini_enum(struct orion_ini *ini, const struct orion_ini_entry *e, const char *const *choices, int *out);
+/* Non-negative decimal ("150", "0.01") to fixed point with 10^digits units
+ * per 1 (digits <= 9); more fractional digits than that are an error, never
+ * rounded. Range-checked in fixed-point units. */
+int orion_ini_decimal(struct orion_ini *ini, const struct orion_ini_entry *e, unsigned digits, int64_t min,
+		      int64_t max, int64_t *out);
 /* "a.b.c.d:port" (IPv4, network order out) */
 int orion_ini_ipv4_port(struct orion_ini *ini, const struct orion_ini_entry *e, uint32_t *ip_be, uint16_t *port);
 int orion_ini_ipv4(struct orion_ini *ini, const struct orion_ini_entry *e, uint32_t *ip_be);

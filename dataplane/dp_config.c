@@ -24,6 +24,10 @@ static void defaults(struct dp_cfg *c)
 	c->tick_ring_size = 65536;
 	c->conflate_ns = 100 * NS_PER_MS;
 	c->ticklog_stream = DP_TICKLOG_RAW;
+	c->og.max_connections = 1024;
+	c->og.max_orders = 1u << 18;
+	c->og.prelogon_timeout_ns = 10 * NS_PER_S;
+	c->og.risk.stp = 1; /* ME_STP_NONE */
 }
 
 static void feed_defaults(struct dp_feed_cfg *f)
@@ -243,6 +247,99 @@ static int feed_key(struct orion_ini *ini, const struct orion_ini_entry *e, stru
 	return orion_ini_unknown(ini, e);
 }
 
+#define PX_DIGITS 8 /* ORION_PX_SCALE = 1e8 */
+
+static int fix_key(struct orion_ini *ini, const struct orion_ini_entry *e, struct dp_cfg *c)
+{
+	const char *k = e->key;
+	c->fix_enabled = 1;
+	if (!strcmp(k, "listen"))
+		return orion_ini_ipv4_port(ini, e, &c->og.listen_ip_be, &c->og.listen_port);
+	if (!strcmp(k, "sessions"))
+		return orion_ini_str(ini, e, c->og.sessions_path, sizeof(c->og.sessions_path));
+	if (!strcmp(k, "max_connections"))
+		return orion_ini_u32(ini, e, 1, 65536, &c->og.max_connections);
+	if (!strcmp(k, "max_orders"))
+		return orion_ini_u32(ini, e, 16, 1u << 26, &c->og.max_orders);
+	if (!strcmp(k, "prelogon_timeout"))
+		return orion_ini_duration_ns(ini, e, "s", NS_PER_MS, 3600 * NS_PER_S, &c->og.prelogon_timeout_ns);
+	return orion_ini_unknown(ini, e);
+}
+
+static int instrument_key(struct orion_ini *ini, const struct orion_ini_entry *e, struct dp_cfg *c)
+{
+	if (e->name[0] == '\0' || strlen(e->name) > ORION_SYMBOL_LEN)
+		return orion_ini_fail(ini, e, "[instrument SYMBOL] needs a symbol of 1..%d characters", ORION_SYMBOL_LEN);
+	struct og_instrument_cfg *in = NULL;
+	for (uint32_t i = 0; i < c->og.n_instruments; i++)
+		if (!strcmp(c->og.instruments[i].symbol, e->name))
+			in = &c->og.instruments[i];
+	if (!in) {
+		if (c->og.n_instruments == OG_MAX_INSTRUMENTS)
+			return orion_ini_fail(ini, e, "more than %d instruments", OG_MAX_INSTRUMENTS);
+		in = &c->og.instruments[c->og.n_instruments++];
+		snprintf(in->symbol, sizeof(in->symbol), "%s", e->name);
+		in->tick = ORION_PX_SCALE / 100;
+		in->lot = 1;
+	}
+	const char *k = e->key;
+	const int64_t pmax = 1000000LL * ORION_PX_SCALE;
+	if (!strcmp(k, "tick"))
+		return orion_ini_decimal(ini, e, PX_DIGITS, 1, pmax, &in->tick);
+	if (!strcmp(k, "ref_price"))
+		return orion_ini_decimal(ini, e, PX_DIGITS, 1, pmax, &in->ref_px);
+	if (!strcmp(k, "price_min"))
+		return orion_ini_decimal(ini, e, PX_DIGITS, 1, pmax, &in->px_min);
+	if (!strcmp(k, "price_max"))
+		return orion_ini_decimal(ini, e, PX_DIGITS, 1, pmax, &in->px_max);
+	if (!strcmp(k, "lot"))
+		return orion_ini_u32(ini, e, 1, 1000000, &in->lot);
+	if (!strcmp(k, "band_pct")) {
+		int64_t v;
+		if (orion_ini_decimal(ini, e, 2, 0, 10000, &v)) /* percent with 2 decimals = basis points */
+			return -EINVAL;
+		in->band_bps = (uint32_t)v;
+		return 0;
+	}
+	return orion_ini_unknown(ini, e);
+}
+
+static int risk_key(struct orion_ini *ini, const struct orion_ini_entry *e, struct dp_cfg *c)
+{
+	struct og_risk_cfg *r = &c->og.risk;
+	const char *k = e->key;
+	if (!strcmp(k, "max_order_qty"))
+		return orion_ini_u32(ini, e, 0, UINT32_MAX, &r->max_order_qty);
+	if (!strcmp(k, "max_open_orders_session"))
+		return orion_ini_u32(ini, e, 0, UINT32_MAX, &r->max_open_orders_session);
+	if (!strcmp(k, "max_open_orders_account"))
+		return orion_ini_u32(ini, e, 0, UINT32_MAX, &r->max_open_orders_account);
+	if (!strcmp(k, "max_notional"))
+		return orion_ini_decimal(ini, e, PX_DIGITS, 0, INT64_MAX / 2, &r->max_notional);
+	if (!strcmp(k, "credit_limit"))
+		return orion_ini_decimal(ini, e, PX_DIGITS, 0, INT64_MAX / 2, &r->credit_limit);
+	if (!strcmp(k, "collar_pct")) {
+		int64_t v;
+		if (orion_ini_decimal(ini, e, 2, 0, 10000, &v))
+			return -EINVAL;
+		r->collar_bps = (uint32_t)v;
+		return 0;
+	}
+	if (!strcmp(k, "order_rate_per_sec"))
+		return orion_ini_u32(ini, e, 0, 100000000, &r->rate_per_s);
+	if (!strcmp(k, "order_burst"))
+		return orion_ini_u32(ini, e, 0, 100000000, &r->burst);
+	if (!strcmp(k, "self_trade")) {
+		static const char *const modes[] = { "allow", "cancel-resting", "cancel-incoming", "cancel-both", NULL };
+		int v;
+		if (orion_ini_enum(ini, e, modes, &v))
+			return -EINVAL;
+		r->stp = (uint8_t)(v + 1); /* enum me_stp: NONE = 1 .. CANCEL_BOTH = 4 */
+		return 0;
+	}
+	return orion_ini_unknown(ini, e);
+}
+
 static int other_key(struct orion_ini *ini, const struct orion_ini_entry *e, struct dp_cfg *c)
 {
 	if (!strcmp(e->kind, "metrics") && !strcmp(e->key, "listen"))
@@ -265,6 +362,23 @@ static int validate(struct orion_ini *ini, struct dp_cfg *c)
 	for (unsigned i = 0; i < c->n_ports; i++)
 		if (!c->ports[i].device[0])
 			return orion_ini_fail(ini, NULL, "[port %s] has no vdev or pci key", c->ports[i].name);
+	if (c->fix_enabled && (!c->og.listen_port || !c->og.sessions_path[0]))
+		return orion_ini_fail(ini, NULL, "[fix] needs listen and sessions");
+	for (uint32_t i = 0; i < c->og.n_instruments; i++) {
+		struct og_instrument_cfg *in = &c->og.instruments[i];
+		if (!in->ref_px)
+			return orion_ini_fail(ini, NULL, "[instrument %s] has no ref_price", in->symbol);
+		/* Default price grid: ref_price / 2 .. ref_price x 2, on the tick. */
+		if (!in->px_min)
+			in->px_min = in->ref_px / 2 / in->tick * in->tick;
+		if (!in->px_min)
+			in->px_min = in->tick;
+		if (!in->px_max)
+			in->px_max = in->ref_px * 2 / in->tick * in->tick;
+		if (in->px_min % in->tick || in->px_max % in->tick || in->ref_px % in->tick || in->px_min >= in->px_max)
+			return orion_ini_fail(ini, NULL, "[instrument %s]: ref_price, price_min and price_max must be "
+				"multiples of tick with price_min < price_max", in->symbol);
+	}
 	for (unsigned i = 0; i < c->n_feeds; i++) {
 		struct dp_feed_cfg *f = &c->feeds[i];
 		if (f->port < 0)
@@ -294,6 +408,12 @@ static int apply(struct dp_cfg *c, struct orion_ini *ini, char *err, size_t errl
 		} else if (!strcmp(e->kind, "feed")) {
 			if ((idx = section_obj(ini, e, c, 0)) >= 0)
 				feed_key(ini, e, c, &c->feeds[idx]);
+		} else if (!strcmp(e->kind, "fix") && !e->name[0]) {
+			fix_key(ini, e, c);
+		} else if (!strcmp(e->kind, "instrument")) {
+			instrument_key(ini, e, c);
+		} else if (!strcmp(e->kind, "risk") && !e->name[0]) {
+			risk_key(ini, e, c);
 		} else if ((!strcmp(e->kind, "metrics") || !strcmp(e->kind, "ticklog")) && !e->name[0]) {
 			other_key(ini, e, c);
 		} else {

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dataplane/og/og.h"
+
 #define DP_MAX_PORTS 8
 #define DP_MAX_FEEDS 16
 #define DP_NAME_LEN 32
@@ -69,6 +71,10 @@ struct dp_cfg {
 	unsigned n_ports;
 	struct dp_feed_cfg feeds[DP_MAX_FEEDS];
 	unsigned n_feeds;
+
+	/* [fix], [instrument SYMBOL], [risk]: FIX order entry (off without [fix]) */
+	int fix_enabled;
+	struct og_cfg og;
 };
 
 /* Load and validate path into cfg (defaults first). Returns 0, or -errno with

@@ -54,6 +54,12 @@ static void feed_counter(void *arg, const char *name, const char *label, uint64_
 	fprintf(c->f, "orion_%s{feed=\"%s\"%s%s} %" PRIu64 "\n", name, c->feed, label ? "," : "", label ? label : "", v);
 }
 
+static void og_counter(void *arg, const char *name, const char *label, uint64_t v)
+{
+	struct feed_counter_ctx *c = arg;
+	fprintf(c->f, "orion_%s%s%s%s %" PRIu64 "\n", name, label ? "{" : "", label ? label : "", label ? "}" : "", v);
+}
+
 #define LC_METRIC(f, name, help, field)                                                                      \
 	do {                                                                                                 \
 		fprintf(f, "# HELP orion_lcore_%s %s\n# TYPE orion_lcore_%s counter\n", name, help, name); \
@@ -97,6 +103,10 @@ void dp_metrics_write(struct oriond *od, FILE *f)
 			continue;
 		struct feed_counter_ctx c = { f, od->cfg.feeds[fi].name };
 		dp_md_foreach_counter(od->feed_rt[fi].md, feed_counter, &c);
+	}
+	if (od->og) {
+		struct feed_counter_ctx c = { f, NULL };
+		og_foreach_counter(od->og, og_counter, &c);
 	}
 	fprintf(f, "# HELP orion_consumer_records_total Records taken from the dataplane rings by the main lcore.\n"
 		   "# TYPE orion_consumer_records_total counter\n"

@@ -191,6 +191,8 @@ static int lcore_main(void *arg)
 			work += n;
 		}
 		poll_md_inputs(lc, now_ns, &work);
+		if (lc->og)
+			work += og_poll(lc->og, now_ns);
 		uint64_t t = rte_rdtsc();
 		if (work)
 			lc->st.busy_cycles += t - last;
@@ -360,11 +362,15 @@ static int assign_roles(struct oriond *od)
 		od->feed_rt[f].owner = lc;
 	}
 	od->pipeline = pipeline;
+	/* FIX order entry: the last worker (its own lcore from 3 workers up;
+	 * otherwise it shares the md lcore, run to completion). */
+	if (od->cfg.fix_enabled)
+		od->order_lc = &od->lcores[nw - 1];
 	printf("oriond: layout %s, %u dataplane lcore(s)\n", pipeline ? "pipeline" : "run-to-completion", nw);
 	for (unsigned i = 0; i < nw; i++) {
 		struct dp_lcore *lc = &od->lcores[i];
-		printf("oriond:   lcore %u: %s%s%u feed(s)\n", lc->lcore_id, lc->n_rx ? "rx " : "",
-		       lc->n_feeds ? "md " : "", lc->n_feeds);
+		printf("oriond:   lcore %u: %s%s%s%u feed(s)\n", lc->lcore_id, lc->n_rx ? "rx " : "",
+		       lc->n_feeds ? "md " : "", lc == od->order_lc ? "fix+risk+match " : "", lc->n_feeds);
 	}
 	return 0;
 }
@@ -403,7 +409,7 @@ static int setup(struct oriond *od)
 	}
 	for (unsigned i = 0; i < od->n_lcores; i++) {
 		struct dp_lcore *lc = &od->lcores[i];
-		if (!lc->n_feeds)
+		if (!lc->n_feeds && lc != od->order_lc)
 			continue;
 		lc->out = (struct dp_md_out){ .ctx = lc, .tick = out_tick, .conflated = out_conflated,
 					      .event = out_event, .rerequest = out_rereq };
@@ -428,6 +434,18 @@ static int setup(struct oriond *od)
 				return -errno;
 			}
 		}
+	}
+	if (od->order_lc) {
+		char err[512];
+		od->og = og_create(&od->cfg.og, err, sizeof(err));
+		if (!od->og) {
+			fprintf(stderr, "oriond: FIX order entry: %s\n", err);
+			return -EINVAL;
+		}
+		og_set_tick_sink(od->og, out_tick, od->order_lc);
+		od->order_lc->og = od->og;
+		printf("oriond: FIX 4.4 acceptor on port %u, %u instrument(s)\n", od->cfg.og.listen_port,
+		       od->cfg.og.n_instruments);
 	}
 	return 0;
 }
@@ -542,6 +560,7 @@ int main(int argc, char **argv)
 	dp_consumers_close(od);
 	for (unsigned f = 0; f < od->cfg.n_feeds; f++)
 		dp_md_destroy(od->feed_rt[f].md);
+	og_destroy(od->og);
 	for (unsigned p = 0; p < od->cfg.n_ports; p++)
 		if (od->ports[p].started) {
 			rte_eth_dev_stop(od->ports[p].port_id);

@@ -20,6 +20,7 @@
 #include "dataplane/dp_config.h"
 #include "dataplane/dp_md.h"
 #include "dataplane/dp_pkt.h"
+#include "dataplane/og/og.h"
 
 #define ORION_VERSION "0.1.0"
 #define DP_MAX_LCORES 64
@@ -47,6 +48,7 @@ struct dp_lcore {
 	struct rte_ring *in_ring;    /* pipeline: mbufs from the rx lcore */
 	struct rte_ring *tick_ring, *conf_ring, *event_ring; /* to the main lcore */
 	struct dp_md_out out;
+	struct og *og;               /* order gateway, on the order lcore only */
 } __rte_cache_aligned;
 
 struct dp_port {
@@ -75,6 +77,8 @@ struct oriond {
 	struct dp_port ports[DP_MAX_PORTS];
 	struct dp_line_table lines;
 	struct dp_feed_rt feed_rt[DP_MAX_FEEDS];
+	struct og *og;
+	struct dp_lcore *order_lc;
 	/* main lcore only */
 	FILE *ticklog;
 	struct dp_consumer_stats cons;

@@ -55,7 +55,9 @@ static void help(void)
 	       "  --linger S          keep serving re-requests S seconds after end of session,\n"
 	       "                      0..60 (default 1)\n"
 	       FS_GEN_HELP
-	       "--messages defaults to unbounded here (the session closes at --seconds).\n"
+	       "--messages defaults to unbounded: the session closes (S 'M','E','C') at --seconds.\n"
+	       "With --messages N the session may finish earlier; heartbeats then follow until\n"
+	       "--seconds. End of session always goes out at --seconds (or SIGINT/SIGTERM).\n"
 	       "Heartbeats go out on every line after 1 s without data. At exit one summary line.\n");
 }
 
@@ -305,7 +307,7 @@ int fs_cmd_send(int argc, char **argv)
 	uint64_t rate = 10000, seconds = 10, rr_port = 0, history = 100000, linger = 1;
 	uint64_t t0, deadline, k = 0;
 	uint8_t msg[ITCH5_MAX_MSG_LEN], ctl[MOLD_HDR_LEN];
-	int rc = 1, n = 1, closing = 0, err;
+	int rc = 1, n = 1, closing = 0, exhausted = 0, err;
 
 	if (!r || !pz) {
 		fprintf(stderr, "orion-feedsim send: out of memory\n");
@@ -350,7 +352,7 @@ int fs_cmd_send(int argc, char **argv)
 	t0 = fs_now_ns();
 	r->last_tx_ns = t0;
 	deadline = t0 + seconds * NS;
-	while (n > 0) {
+	for (;;) {
 		uint64_t now = fs_now_ns(), due, next_due;
 		unsigned made = 0;
 
@@ -359,10 +361,20 @@ int fs_cmd_send(int argc, char **argv)
 			closing = 1;
 		}
 		due = closing ? UINT64_MAX : (now - t0) / NS * rate + (now - t0) % NS * rate / NS;
-		while (k < due && made < MAX_MSGS_PER_TURN) {
+		while (!exhausted && k < due && made < MAX_MSGS_PER_TURN) {
 			n = itch_sim_next_encoded(sim, msg, sizeof(msg));
-			if (n <= 0)
+			if (n < 0) {
+				fprintf(stderr, "orion-feedsim send: encode failed (%d)\n", n);
+				goto out;
+			}
+			if (n == 0) {
+				/* session over (--messages): the tail goes out now, then
+				 * heartbeats until --seconds */
+				exhausted = 1;
+				if (itch_sim_pktz_flush(pz, &pkt) == 1)
+					tx_packet(r, &pkt);
 				break;
+			}
 			itch_sim_hist_put(r->hist, pz->next_seq, msg, (size_t)n);
 			if (itch_sim_pktz_push(pz, msg, (size_t)n, &pkt) == 1)
 				tx_packet(r, &pkt);
@@ -371,11 +383,7 @@ int fs_cmd_send(int argc, char **argv)
 			if ((k % g.burst == 0 || itch_sim_pktz_full(pz)) && itch_sim_pktz_flush(pz, &pkt) == 1)
 				tx_packet(r, &pkt);
 		}
-		if (n < 0) {
-			fprintf(stderr, "orion-feedsim send: encode failed (%d)\n", n);
-			goto out;
-		}
-		if (n == 0)
+		if (exhausted && closing)
 			break;
 		if (r->fd_rr >= 0)
 			serve_rereqs(r);
@@ -389,10 +397,10 @@ int fs_cmd_send(int argc, char **argv)
 				r->heartbeats++;
 			}
 		}
-		if (made == MAX_MSGS_PER_TURN || closing)
+		if (!exhausted && (made == MAX_MSGS_PER_TURN || closing))
 			continue;
 		/* sleep until the next message is due, a heartbeat, or the deadline */
-		next_due = t0 + (k + 1) / rate * NS + (k + 1) % rate * NS / rate;
+		next_due = exhausted ? UINT64_MAX : t0 + (k + 1) / rate * NS + (k + 1) % rate * NS / rate;
 		if (next_due > r->last_tx_ns + HEARTBEAT_NS)
 			next_due = r->last_tx_ns + HEARTBEAT_NS;
 		if (next_due > deadline)

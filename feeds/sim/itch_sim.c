@@ -791,8 +791,11 @@ static void body_next(struct itch_sim *s, struct itch5_msg *m)
 		ev = ITCH_SIM_EV_ADD;
 		s->st.add_fallbacks++;
 	}
-	if ((ev == ITCH_SIM_EV_ADD || ev == ITCH_SIM_EV_ADD_MPID) &&
-	    in->n_orders >= s->cfg.max_orders_per_instrument) {
+	/* Crowded books shed orders: an add becomes a delete with probability
+	 * n_orders / capacity, which keeps book sizes mean-reverting below it. */
+	if ((ev == ITCH_SIM_EV_ADD || ev == ITCH_SIM_EV_ADD_MPID) && in->n_orders &&
+	    (in->n_orders >= s->cfg.max_orders_per_instrument ||
+	     rnd_below(s, s->cfg.max_orders_per_instrument) < in->n_orders)) {
 		ev = ITCH_SIM_EV_DELETE;
 		s->st.delete_fallbacks++;
 	}

@@ -75,7 +75,10 @@ struct itch_sim_cfg {
 	 * itch_sim_fixed_msgs(cfg). 0 = unbounded: the body runs until
 	 * itch_sim_end() is called. */
 	uint64_t n_messages;
-	uint32_t max_orders_per_instrument; /* resting order capacity, 4..65536 */
+	/* Resting order capacity per instrument, 4..65536. An add finding n
+	 * orders resting becomes a delete with probability n / capacity, so
+	 * books hover well below it (a fraction of it, set by the mix). */
+	uint32_t max_orders_per_instrument;
 	uint64_t start_ns;          /* timestamp of S 'O' (ns since midnight) */
 	uint64_t open_ns;           /* timestamp of S 'Q'; body starts after it; >= start_ns */
 	uint32_t tick;              /* price increment in Price(4) units (100 = $0.01), >= 1 */
@@ -96,7 +99,8 @@ struct itch_sim_cfg {
 
 /* Fill cfg with defaults: seed 1, 16 instruments, 100000 messages, 1024 orders
  * per instrument, S 'O' at 03:00, open at 09:30, tick $0.01, prices $10-$500,
- * spread 1 tick, depth 10 ticks, realistic mix (adds ~42%, deletes ~29%, ...),
+ * spread 1 tick, depth 10 ticks, a mix that comes out near A 34% D 33% U 14%
+ * E 7% X 5% F 4% P 1.5% I 0.9% C 0.5% (books ~100 orders per instrument),
  * halt_ppm 20, halt_msgs 500, max_halted 2, SIMnnnn tickers. */
 void itch_sim_cfg_default(struct itch_sim_cfg *cfg);
 
@@ -108,14 +112,17 @@ int itch_sim_cfg_check(const struct itch_sim_cfg *cfg);
 
 struct itch_sim; /* opaque */
 
-/* Allocate and start a session. The cfg is copied. Returns 0 with *out set,
+/* Allocate and start a session (about 24 bytes x n_instruments x
+ * max_orders_per_instrument, plus 40 bytes per instrument; untouched pages
+ * stay virtual). The cfg is copied. Returns 0 with *out set,
  * -EINVAL for a bad cfg, -ENOMEM. Destroy with itch_sim_destroy(). */
 int itch_sim_create(const struct itch_sim_cfg *cfg, struct itch_sim **out);
 void itch_sim_destroy(struct itch_sim *s); /* NULL is fine */
 
 /* Produce the next message of the session into *out (all fields set,
- * tracking 0, stock_locate 0 for system events). Returns 1 with a message, 0
- * once the session is over (after S 'C'; stays 0). No allocation, no I/O. */
+ * tracking 0, stock_locate 0 for S and B). Returns 1 with a message, 0
+ * once the session is over (after S 'C'; stays 0). No allocation, no I/O;
+ * about 120 ns per message with the defaults. */
 int itch_sim_next(struct itch_sim *s, struct itch5_msg *out);
 
 /* Same, encoded on the wire: returns the message length (1..ITCH5_MAX_MSG_LEN),
@@ -137,7 +144,7 @@ struct itch_sim_stats {
 	uint64_t live_orders;     /* resting orders now, all instruments */
 	uint64_t halts;           /* halts started */
 	uint64_t add_fallbacks;   /* events turned into an add (book empty) */
-	uint64_t delete_fallbacks;/* adds turned into a delete (book full) */
+	uint64_t delete_fallbacks;/* adds turned into a delete (crowded book) */
 };
 void itch_sim_get_stats(const struct itch_sim *s, struct itch_sim_stats *out);
 

@@ -1,0 +1,1199 @@
+/* Order gateway: see og.h. */
+#include "dataplane/og/og.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/orion_time.h"
+#include "dataplane/me/me_book.h"
+#include "dataplane/me/risk.h"
+#include "fix/fix_app.h"
+#include "fix/fix_codec.h"
+#include "fix/fix_config.h"
+#include "fix/fix_session.h"
+#include "fix/fix_store.h"
+
+#define PRE_BUF 4096          /* bytes buffered before a connection's Logon is routed */
+#define OUT_BUF (256u << 10)  /* per-session bytes the peer has not read yet */
+#define RD_BUF (64u << 10)
+#define EV_BATCH 64
+#define MAX_ACCOUNTS 1024
+#define ACCT_NAME 16
+#define TIMER_NS 50000000ull  /* session timers every 50 ms */
+
+enum { CONN_FREE = 0, CONN_PRELOGON, CONN_BOUND };
+
+struct og_conn {
+	int fd;
+	int state;
+	int sess;                 /* CONN_BOUND: session index */
+	uint32_t pre_len;
+	uint64_t t_open;
+	char *pre;                /* PRE_BUF bytes */
+};
+
+struct og_sess {
+	struct og *g;
+	struct fix_session *fs;
+	struct fix_store *st;
+	int conn;                 /* -1 when not connected */
+	uint32_t id;
+	uint32_t out_off, out_len;
+	char *out;                /* OUT_BUF bytes */
+	int want_out;             /* EPOLLOUT registered */
+	uint32_t account;         /* default account id: the session index */
+};
+
+/* ClOrdIDs by (session, ClOrdID): 41 lookups for live orders, and duplicate
+ * detection over live orders plus the most recent finished ones (a FIFO of
+ * max_orders/2 finished ids; older ones are forgotten, so memory stays
+ * bounded however many orders a day brings). Open addressing, linear
+ * probing, backward-shift deletion. */
+struct cl_ent {
+	uint64_t order_id;        /* 0 = empty */
+	uint32_t sess;
+	uint32_t hash;
+	uint8_t key[ME_CLORDID_LEN];
+	uint32_t done;            /* the order is finished: kept for duplicate checks only */
+};
+
+struct cl_done {
+	uint64_t order_id;
+	uint32_t sess;
+	uint8_t key[ME_CLORDID_LEN];
+};
+
+struct acct_ent {
+	char name[ACCT_NAME];
+	uint32_t id;              /* 0 = empty slot (ids for names start at 64) */
+};
+
+struct og {
+	struct og_stats st;
+	struct og_cfg cfg;
+	struct fix_config fc;
+	struct og_sess *sess;
+	unsigned n_sess;
+	struct og_conn *conns;
+	int lfd, epfd;
+	struct me_engine *me;
+	struct risk *risk;
+	uint64_t now;             /* time of the poll in progress */
+	uint64_t next_timer;
+	uint64_t boot_s;          /* prefix of ExecID / OrderID: unique across restarts */
+	uint64_t exec_seq;
+	uint64_t mc_seq;
+	int64_t *cum_notional;    /* by order pool slot, for AvgPx */
+	struct cl_ent *cl;
+	uint32_t cl_mask;
+	struct cl_done *done;     /* FIFO of finished ids still in cl */
+	uint32_t done_cap, done_head, done_n;
+	struct acct_ent accts[2 * MAX_ACCOUNTS];
+	uint32_t next_acct;
+	int (*tick_fn)(void *ctx, const struct md_tick *t);
+	void *tick_ctx;
+	char rd[RD_BUF];
+};
+
+static const char *const g_close_names[OG_CLOSE__COUNT] = {
+	"peer", "session", "too_many", "prelogon_timeout", "prelogon_garbled",
+	"unknown_session", "session_busy", "outbuf_full",
+};
+static const char *const g_err_names[OG_ERR__COUNT] = {
+	"decode", "clordid_too_long", "duplicate_clordid", "unknown_symbol", "unsupported",
+	"unknown_order", "accounts_full", "unsupported_msgtype",
+};
+const char *og_close_name(enum og_close c) { return (unsigned)c < OG_CLOSE__COUNT ? g_close_names[c] : "?"; }
+const char *og_app_err_name(enum og_app_err e) { return (unsigned)e < OG_ERR__COUNT ? g_err_names[e] : "?"; }
+
+/* ---- ClOrdID table ------------------------------------------------------- */
+
+static uint32_t cl_hash(uint32_t sess, const uint8_t *k)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ sess;
+	for (unsigned i = 0; i < ME_CLORDID_LEN; i++)
+		h = (h ^ k[i]) * 0x100000001b3ull;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static struct cl_ent *cl_find(struct og *g, uint32_t sess, const uint8_t *k)
+{
+	uint32_t h = cl_hash(sess, k);
+	for (uint32_t i = h & g->cl_mask, n = 0; n <= g->cl_mask; i = (i + 1) & g->cl_mask, n++) {
+		struct cl_ent *e = &g->cl[i];
+		if (!e->order_id)
+			return NULL;
+		if (e->hash == h && e->sess == sess && !memcmp(e->key, k, ME_CLORDID_LEN))
+			return e;
+	}
+	return NULL;
+}
+
+static void cl_insert(struct og *g, uint32_t sess, const uint8_t *k, uint64_t order_id)
+{
+	uint32_t h = cl_hash(sess, k);
+	/* Sized at twice the order pool: a free slot always exists. */
+	for (uint32_t i = h & g->cl_mask, n = 0; n <= g->cl_mask; i = (i + 1) & g->cl_mask, n++) {
+		struct cl_ent *e = &g->cl[i];
+		if (!e->order_id || (e->hash == h && e->sess == sess && !memcmp(e->key, k, ME_CLORDID_LEN))) {
+			e->order_id = order_id;
+			e->sess = sess;
+			e->hash = h;
+			e->done = 0;
+			memcpy(e->key, k, ME_CLORDID_LEN);
+			return;
+		}
+	}
+}
+
+static void cl_erase(struct og *g, struct cl_ent *e)
+{
+	uint32_t i = (uint32_t)(e - g->cl), j = i;
+	for (uint32_t n = 0; n <= g->cl_mask; n++) {
+		j = (j + 1) & g->cl_mask;
+		struct cl_ent *f = &g->cl[j];
+		if (!f->order_id)
+			break;
+		uint32_t home = f->hash & g->cl_mask;
+		/* Move f back to i when i lies cyclically in [home, j). */
+		if (((j - home) & g->cl_mask) >= ((j - i) & g->cl_mask)) {
+			g->cl[i] = *f;
+			i = j;
+		}
+	}
+	g->cl[i].order_id = 0;
+}
+
+/* The order behind (sess, k) finished: keep the id for duplicate checks, in
+ * FIFO order, forgetting the oldest finished id when the FIFO is full. */
+static void cl_finish(struct og *g, uint32_t sess, const uint8_t *k, uint64_t order_id)
+{
+	struct cl_ent *e = cl_find(g, sess, k);
+	if (!e || e->order_id != order_id || e->done)
+		return;
+	e->done = 1;
+	if (g->done_n == g->done_cap) {
+		struct cl_done *old = &g->done[g->done_head];
+		struct cl_ent *o = cl_find(g, old->sess, old->key);
+		if (o && o->done && o->order_id == old->order_id)
+			cl_erase(g, o);
+		g->done_head = (g->done_head + 1) % g->done_cap;
+		g->done_n--;
+	}
+	struct cl_done *d = &g->done[(g->done_head + g->done_n) % g->done_cap];
+	d->order_id = order_id;
+	d->sess = sess;
+	memcpy(d->key, k, ME_CLORDID_LEN);
+	g->done_n++;
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static struct fix_str fstr(const char *p, size_t n) { return (struct fix_str){ p, (uint32_t)n }; }
+
+static size_t clordid_len(const uint8_t *k)
+{
+	size_t n = 0;
+	while (n < ME_CLORDID_LEN && k[n])
+		n++;
+	return n;
+}
+
+static int pack_clordid(struct fix_str s, uint8_t out[ME_CLORDID_LEN])
+{
+	if (s.len == 0 || s.len > ME_CLORDID_LEN)
+		return -1;
+	memset(out, 0, ME_CLORDID_LEN);
+	memcpy(out, s.p, s.len);
+	return 0;
+}
+
+/* "<boot>-<n>" into buf (32 bytes). */
+static struct fix_str make_id(const struct og *g, uint64_t n, char *buf)
+{
+	size_t l = fix_fmt_uint(buf, g->boot_s);
+	buf[l++] = '-';
+	l += fix_fmt_uint(buf + l, n);
+	return fstr(buf, l);
+}
+
+static int parse_order_id(const struct og *g, struct fix_str s, uint64_t *id)
+{
+	const char *dash = memchr(s.p, '-', s.len);
+	uint64_t boot;
+	if (!dash || fix_parse_uint(s.p, (size_t)(dash - s.p), &boot) || boot != g->boot_s)
+		return -1;
+	return fix_parse_uint(dash + 1, s.len - (size_t)(dash + 1 - s.p), id);
+}
+
+static int find_symbol(const struct og *g, struct fix_str s)
+{
+	for (uint32_t i = 0; i < g->cfg.n_instruments; i++)
+		if (strlen(g->cfg.instruments[i].symbol) == s.len && !memcmp(g->cfg.instruments[i].symbol, s.p, s.len))
+			return (int)i;
+	return -1;
+}
+
+static int account_id(struct og *g, const struct og_sess *ss, struct fix_str a, uint32_t *out)
+{
+	if (!a.p) {
+		*out = ss->account;
+		return 0;
+	}
+	if (a.len >= ACCT_NAME)
+		return -1;
+	uint32_t h = 2166136261u;
+	for (uint32_t i = 0; i < a.len; i++)
+		h = (h ^ (uint8_t)a.p[i]) * 16777619u;
+	for (uint32_t i = h % (2 * MAX_ACCOUNTS), n = 0; n < 2 * MAX_ACCOUNTS; i = (i + 1) % (2 * MAX_ACCOUNTS), n++) {
+		struct acct_ent *e = &g->accts[i];
+		if (!e->id) {
+			if (g->next_acct >= MAX_ACCOUNTS)
+				return -1;
+			memcpy(e->name, a.p, a.len);
+			e->name[a.len] = '\0';
+			e->id = g->next_acct++;
+			*out = e->id;
+			return 0;
+		}
+		if (strlen(e->name) == a.len && !memcmp(e->name, a.p, a.len)) {
+			*out = e->id;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static char ord_status(const struct me_order_info *o)
+{
+	if (o->leaves == 0)
+		return o->cum >= o->qty ? '2' : '4';
+	return o->cum ? '1' : '0';
+}
+
+static int rej_reason_103(unsigned r)
+{
+	switch (r) {
+	case ME_REJ_UNKNOWN_INSTRUMENT: return 1;
+	case ME_REJ_INSTRUMENT_HALTED:
+	case ME_REJ_INSTRUMENT_CLOSED: return 2;
+	case ME_REJ_RISK_MAX_QTY:
+	case ME_REJ_RISK_MAX_NOTIONAL:
+	case ME_REJ_RISK_CREDIT:
+	case ME_REJ_RISK_SESSION_OPEN_ORDERS:
+	case ME_REJ_RISK_ACCOUNT_OPEN_ORDERS: return 3;
+	case ME_REJ_PRICE_BAND:
+	case ME_REJ_RISK_PRICE_COLLAR:
+	case ME_REJ_PRICE_OUT_OF_RANGE:
+	case ME_REJ_TICK_SIZE: return 99;
+	default: return 99;
+	}
+}
+
+/* Fill the common part of a report about order o. */
+static void report_base(struct og *g, struct fix_exec_report *er, const struct me_order_info *o, char *oid,
+			char *eid)
+{
+	memset(er, 0, sizeof(*er));
+	er->order_id = o->order_id ? make_id(g, o->order_id, oid) : fstr("NONE", 4);
+	er->exec_id = make_id(g, ++g->exec_seq, eid);
+	er->cl_ord_id = fstr((const char *)o->cl_ord_id, clordid_len(o->cl_ord_id));
+	const char *sym = o->instrument_id < g->cfg.n_instruments ? g->cfg.instruments[o->instrument_id].symbol : "?";
+	er->symbol = fstr(sym, strlen(sym));
+	er->side = (char)('0' + o->side);
+	er->ord_type = (char)('0' + o->type);
+	er->tif = (char)('0' + o->tif);
+	er->ord_rej_reason = -1;
+	er->order_qty = o->qty;
+	er->leaves_qty = o->leaves;
+	er->cum_qty = o->cum;
+	er->price = o->type == ME_LIMIT ? o->price : ORION_PX_NONE;
+	int64_t cn = o->order_id ? g->cum_notional[ME_ORDER_SLOT(o->order_id) % me_capacity(g->me)] : 0;
+	er->avg_px = o->cum ? cn / (int64_t)o->cum : 0;
+	er->last_px = ORION_PX_NONE;
+	er->transact_time_ns = g->now;
+}
+
+static struct fix_session *session_of(struct og *g, uint32_t sid)
+{
+	return sid < g->n_sess ? g->sess[sid].fs : NULL;
+}
+
+static void send_report(struct og *g, uint32_t sid, const struct fix_exec_report *er)
+{
+	struct fix_session *fs = session_of(g, sid);
+	if (fs && fix_send_exec_report(fs, er, g->now) >= 0)
+		g->st.reports_out++;
+}
+
+/* ---- engine events → FIX ------------------------------------------------- */
+
+static void on_me_event(void *ctx, const struct me_event *ev)
+{
+	struct og *g = ctx;
+	struct fix_exec_report er;
+	char oid[48], eid[48];
+	switch (ev->type) {
+	case ME_EV_ACCEPTED: {
+		const struct me_order_info *o = &ev->u.order;
+		g->cum_notional[ME_ORDER_SLOT(o->order_id) % me_capacity(g->me)] = 0;
+		cl_insert(g, o->session_id, o->cl_ord_id, o->order_id);
+		report_base(g, &er, o, oid, eid);
+		er.exec_type = '0';
+		er.ord_status = '0';
+		send_report(g, o->session_id, &er);
+		break;
+	}
+	case ME_EV_REJECTED: {
+		const struct me_order_info *o = &ev->u.order;
+		report_base(g, &er, o, oid, eid);
+		er.exec_type = '8';
+		er.ord_status = '8';
+		er.leaves_qty = 0;
+		er.ord_rej_reason = rej_reason_103(ev->reason);
+		const char *t = me_reject_text(ev->reason);
+		er.text = fstr(t, strlen(t));
+		send_report(g, o->session_id, &er);
+		break;
+	}
+	case ME_EV_TRADE: {
+		const struct me_order_info *sides[2] = { &ev->u.trade.maker, &ev->u.trade.taker };
+		for (int i = 0; i < 2; i++) {
+			const struct me_order_info *o = sides[i];
+			int64_t *cn = &g->cum_notional[ME_ORDER_SLOT(o->order_id) % me_capacity(g->me)];
+			*cn += ev->u.trade.price * (int64_t)ev->u.trade.qty;
+			report_base(g, &er, o, oid, eid);
+			er.exec_type = 'F';
+			er.ord_status = o->leaves ? '1' : '2';
+			er.last_px = ev->u.trade.price;
+			er.last_qty = ev->u.trade.qty;
+			send_report(g, o->session_id, &er);
+			if (!o->leaves)
+				cl_finish(g, o->session_id, o->cl_ord_id, o->order_id);
+		}
+		break;
+	}
+	case ME_EV_CANCELED: {
+		const struct me_order_info *o = &ev->u.canceled.order;
+		report_base(g, &er, o, oid, eid);
+		er.exec_type = '4';
+		er.ord_status = '4';
+		if (ev->u.canceled.req_cl_ord_id[0]) {
+			er.orig_cl_ord_id = er.cl_ord_id;
+			er.cl_ord_id = fstr((const char *)ev->u.canceled.req_cl_ord_id,
+					    clordid_len(ev->u.canceled.req_cl_ord_id));
+		}
+		const char *t = me_cxl_reason_name(ev->reason);
+		er.text = fstr(t, strlen(t));
+		send_report(g, o->session_id, &er);
+		cl_finish(g, o->session_id, o->cl_ord_id, o->order_id);
+		break;
+	}
+	case ME_EV_REPLACED: {
+		const struct me_order_info *o = &ev->u.replaced.order;
+		cl_finish(g, o->session_id, ev->u.replaced.orig_cl_ord_id, o->order_id);
+		cl_insert(g, o->session_id, o->cl_ord_id, o->order_id);
+		report_base(g, &er, o, oid, eid);
+		er.exec_type = '5';
+		er.ord_status = ord_status(o);
+		er.orig_cl_ord_id = fstr((const char *)ev->u.replaced.orig_cl_ord_id,
+					 clordid_len(ev->u.replaced.orig_cl_ord_id));
+		send_report(g, o->session_id, &er);
+		break;
+	}
+	case ME_EV_CANCEL_REJECTED: {
+		struct fix_session *fs = session_of(g, ev->u.cxl_rej.session_id);
+		if (!fs)
+			break;
+		struct me_order_info o;
+		char st = '8';
+		struct fix_str orig = fstr(NULL, 0), order = fstr("NONE", 4);
+		if (ev->u.cxl_rej.order_id && me_get_order(g->me, ev->u.cxl_rej.order_id, &o) == 0) {
+			st = ord_status(&o);
+			orig = fstr((const char *)o.cl_ord_id, clordid_len(o.cl_ord_id));
+			order = make_id(g, o.order_id, oid);
+		}
+		const uint8_t *k = ev->u.cxl_rej.cl_ord_id;
+		int reason = ev->reason == ME_REJ_UNKNOWN_ORDER || ev->reason == ME_REJ_NOT_OWNER ? 1 : 99;
+		if (fix_send_cancel_reject(fs, order, fstr((const char *)k, clordid_len(k)), orig, st,
+					   ev->u.cxl_rej.is_replace ? '2' : '1', reason, me_reject_text(ev->reason),
+					   g->now) >= 0)
+			g->st.reports_out++;
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void on_me_tick(void *ctx, const struct md_tick *t)
+{
+	struct og *g = ctx;
+	if (g->tick_fn)
+		g->tick_fn(g->tick_ctx, t);
+}
+
+/* ---- application messages ------------------------------------------------ */
+
+static void reject_new(struct og *g, struct og_sess *ss, const struct fix_order *o, enum og_app_err why,
+		       int reason103, const char *text)
+{
+	g->st.app_err[why]++;
+	char eid[48];
+	struct fix_exec_report er;
+	memset(&er, 0, sizeof(er));
+	er.order_id = fstr("NONE", 4);
+	er.exec_id = make_id(g, ++g->exec_seq, eid);
+	er.cl_ord_id = o->cl_ord_id.p ? o->cl_ord_id : fstr("NONE", 4);
+	er.symbol = o->symbol.p ? o->symbol : fstr("?", 1);
+	er.side = o->side ? o->side : '1';
+	er.exec_type = '8';
+	er.ord_status = '8';
+	er.ord_rej_reason = reason103;
+	er.order_qty = o->qty > 0 ? o->qty : -1;
+	er.price = ORION_PX_NONE;
+	er.last_px = ORION_PX_NONE;
+	er.text = fstr(text, strlen(text));
+	er.transact_time_ns = g->now;
+	if (fix_send_exec_report(ss->fs, &er, g->now) >= 0)
+		g->st.reports_out++;
+}
+
+static void cancel_reject(struct og *g, struct og_sess *ss, struct fix_str cl, struct fix_str orig, char to,
+			  int reason, const char *text)
+{
+	if (fix_send_cancel_reject(ss->fs, fstr("NONE", 4), cl, orig, '8', to, reason, text, g->now) >= 0)
+		g->st.reports_out++;
+}
+
+static int has_exec_inst(const struct fix_msg *m, char c)
+{
+	const struct fix_field *f = fix_msg_get(m, 18);
+	return f && memchr(f->val, c, f->len) != NULL;
+}
+
+/* Resolve the live order a cancel/replace/status names (41, else 37). */
+static uint64_t resolve_order(struct og *g, struct og_sess *ss, struct fix_str orig, struct fix_str order_id)
+{
+	uint8_t k[ME_CLORDID_LEN];
+	if (orig.p && pack_clordid(orig, k) == 0) {
+		struct cl_ent *e = cl_find(g, ss->id, k);
+		if (e && !e->done)
+			return e->order_id;
+	}
+	uint64_t id;
+	if (order_id.p && parse_order_id(g, order_id, &id) == 0)
+		return id;
+	return 0;
+}
+
+static void on_new_order(struct og *g, struct og_sess *ss, const struct fix_msg *m)
+{
+	struct fix_order o;
+	struct fix_app_error e;
+	g->st.orders_in++;
+	if (fix_decode_order(m, &o, &e) != 0) {
+		reject_new(g, ss, &o, OG_ERR_DECODE, 99, e.text ? e.text : "invalid order");
+		return;
+	}
+	struct me_new_order req;
+	memset(&req, 0, sizeof(req));
+	if (pack_clordid(o.cl_ord_id, req.cl_ord_id) != 0) {
+		reject_new(g, ss, &o, OG_ERR_CLORDID_TOO_LONG, 99, "ClOrdID longer than 20 bytes");
+		return;
+	}
+	if (cl_find(g, ss->id, req.cl_ord_id)) {
+		reject_new(g, ss, &o, OG_ERR_DUP_CLORDID, 6, "duplicate ClOrdID");
+		return;
+	}
+	int inst = find_symbol(g, o.symbol);
+	if (inst < 0) {
+		reject_new(g, ss, &o, OG_ERR_UNKNOWN_SYMBOL, 1, "unknown symbol");
+		return;
+	}
+	if ((o.side != '1' && o.side != '2') || (o.ord_type != '1' && o.ord_type != '2') ||
+	    (o.tif != '0' && o.tif != '1' && o.tif != '3' && o.tif != '4') || o.qty > UINT32_MAX) {
+		reject_new(g, ss, &o, OG_ERR_UNSUPPORTED, 99,
+			   "unsupported side, order type (1, 2), time in force (0, 1, 3, 4) or quantity");
+		return;
+	}
+	if (account_id(g, ss, o.account, &req.account_id) != 0) {
+		reject_new(g, ss, &o, OG_ERR_ACCOUNTS_FULL, 99, "unknown account (table full or name too long)");
+		return;
+	}
+	req.instrument_id = (uint32_t)inst;
+	req.session_id = ss->id;
+	req.price = o.ord_type == '2' ? o.price : 0;
+	req.qty = (uint32_t)o.qty;
+	req.side = (uint8_t)(o.side - '0');
+	req.type = (uint8_t)(o.ord_type - '0');
+	req.tif = (uint8_t)(o.tif - '0');
+	req.flags = has_exec_inst(m, '6') ? ME_OF_POST_ONLY : 0;
+	req.stp = g->cfg.risk.stp;
+	risk_new_order(g->risk, &req, g->now);
+}
+
+static void on_cancel(struct og *g, struct og_sess *ss, const struct fix_msg *m)
+{
+	struct fix_cancel c;
+	struct fix_app_error e;
+	g->st.cancels_in++;
+	if (fix_decode_cancel(m, &c, &e) != 0) {
+		g->st.app_err[OG_ERR_DECODE]++;
+		cancel_reject(g, ss, c.cl_ord_id, c.orig_cl_ord_id, '1', 99, e.text ? e.text : "invalid cancel");
+		return;
+	}
+	struct me_cancel_req req;
+	memset(&req, 0, sizeof(req));
+	if (pack_clordid(c.cl_ord_id, req.cl_ord_id) != 0) {
+		g->st.app_err[OG_ERR_CLORDID_TOO_LONG]++;
+		cancel_reject(g, ss, c.cl_ord_id, c.orig_cl_ord_id, '1', 99, "ClOrdID longer than 20 bytes");
+		return;
+	}
+	req.order_id = resolve_order(g, ss, c.orig_cl_ord_id, c.order_id);
+	req.session_id = ss->id;
+	if (!req.order_id) {
+		g->st.app_err[OG_ERR_UNKNOWN_ORDER]++;
+		cancel_reject(g, ss, c.cl_ord_id, c.orig_cl_ord_id, '1', 1, "unknown order");
+		return;
+	}
+	risk_cancel(g->risk, &req, g->now);
+}
+
+static void on_replace(struct og *g, struct og_sess *ss, const struct fix_msg *m)
+{
+	struct fix_order o;
+	struct fix_app_error e;
+	g->st.replaces_in++;
+	if (fix_decode_order(m, &o, &e) != 0) {
+		g->st.app_err[OG_ERR_DECODE]++;
+		cancel_reject(g, ss, o.cl_ord_id, o.orig_cl_ord_id, '2', 99, e.text ? e.text : "invalid replace");
+		return;
+	}
+	struct me_replace_req req;
+	memset(&req, 0, sizeof(req));
+	if (pack_clordid(o.cl_ord_id, req.cl_ord_id) != 0 || o.qty > UINT32_MAX) {
+		g->st.app_err[OG_ERR_CLORDID_TOO_LONG]++;
+		cancel_reject(g, ss, o.cl_ord_id, o.orig_cl_ord_id, '2', 99, "ClOrdID longer than 20 bytes");
+		return;
+	}
+	if (cl_find(g, ss->id, req.cl_ord_id)) {
+		g->st.app_err[OG_ERR_DUP_CLORDID]++;
+		cancel_reject(g, ss, o.cl_ord_id, o.orig_cl_ord_id, '2', 6, "duplicate ClOrdID");
+		return;
+	}
+	req.order_id = resolve_order(g, ss, o.orig_cl_ord_id, o.order_id);
+	req.session_id = ss->id;
+	if (!req.order_id) {
+		g->st.app_err[OG_ERR_UNKNOWN_ORDER]++;
+		cancel_reject(g, ss, o.cl_ord_id, o.orig_cl_ord_id, '2', 1, "unknown order");
+		return;
+	}
+	struct me_order_info cur;
+	req.qty = (uint32_t)o.qty;
+	req.price = o.price;
+	if (req.price == ORION_PX_NONE && me_get_order(g->me, req.order_id, &cur) == 0)
+		req.price = cur.price;
+	risk_replace(g->risk, &req, g->now);
+}
+
+static void on_status(struct og *g, struct og_sess *ss, const struct fix_msg *m)
+{
+	g->st.status_in++;
+	const struct fix_field *f11 = fix_msg_get(m, 11), *f37 = fix_msg_get(m, 37), *f55 = fix_msg_get(m, 55),
+			       *f54 = fix_msg_get(m, 54);
+	struct fix_str cl = f11 ? fstr(f11->val, f11->len) : fstr(NULL, 0);
+	uint64_t id = resolve_order(g, ss, cl, f37 ? fstr(f37->val, f37->len) : fstr(NULL, 0));
+	struct me_order_info o;
+	struct fix_exec_report er;
+	char oid[48], eid[48];
+	if (id && me_get_order(g->me, id, &o) == 0 && o.session_id == ss->id) {
+		report_base(g, &er, &o, oid, eid);
+		er.exec_type = 'I';
+		er.ord_status = ord_status(&o);
+		if (fix_send_exec_report(ss->fs, &er, g->now) >= 0)
+			g->st.reports_out++;
+		return;
+	}
+	g->st.app_err[OG_ERR_UNKNOWN_ORDER]++;
+	memset(&er, 0, sizeof(er));
+	er.order_id = f37 ? fstr(f37->val, f37->len) : fstr("NONE", 4);
+	er.exec_id = make_id(g, ++g->exec_seq, eid);
+	er.cl_ord_id = cl.p ? cl : fstr("NONE", 4);
+	er.symbol = f55 ? fstr(f55->val, f55->len) : fstr("?", 1);
+	er.side = f54 && f54->len ? f54->val[0] : '1';
+	er.exec_type = 'I';
+	er.ord_status = '8';
+	er.ord_rej_reason = -1;
+	er.order_qty = -1;
+	er.price = ORION_PX_NONE;
+	er.last_px = ORION_PX_NONE;
+	er.text = fstr("unknown order", 13);
+	er.transact_time_ns = g->now;
+	if (fix_send_exec_report(ss->fs, &er, g->now) >= 0)
+		g->st.reports_out++;
+}
+
+static void on_mass_cancel(struct og *g, struct og_sess *ss, const struct fix_msg *m)
+{
+	g->st.mass_cancels_in++;
+	const struct fix_field *f11 = fix_msg_get(m, 11), *f530 = fix_msg_get(m, 530), *f55 = fix_msg_get(m, 55);
+	char type = f530 && f530->len == 1 ? f530->val[0] : 0;
+	struct me_mass_cancel mc = { .match = ME_MC_SESSION, .session_id = ss->id, .reason = ME_CXL_MASS };
+	char resp = type;
+	int rej = -1;
+	if (type == '1') {
+		int inst = f55 ? find_symbol(g, fstr(f55->val, f55->len)) : -1;
+		if (inst < 0) {
+			resp = '0';
+			rej = 1; /* unknown security */
+		}
+		mc.match |= ME_MC_INSTRUMENT;
+		mc.instrument_id = (uint32_t)(inst < 0 ? 0 : inst);
+	} else if (type != '7') {
+		resp = '0';
+		rej = 99; /* only by security (1) and all orders (7) */
+	}
+	uint32_t n = 0;
+	if (rej < 0)
+		me_mass_cancel(g->me, &mc, g->now, &n);
+	struct fix_builder b;
+	char id[48];
+	if (fix_session_begin(ss->fs, &b, "r", g->now) != 0)
+		return;
+	if (f11)
+		fix_build_str(&b, 11, f11->val, f11->len);
+	struct fix_str mid = make_id(g, ++g->mc_seq, id);
+	fix_build_str(&b, 37, mid.p, mid.len);
+	fix_build_char(&b, 530, type ? type : '7');
+	fix_build_char(&b, 531, resp);
+	if (rej >= 0)
+		fix_build_int(&b, 532, rej);
+	fix_build_uint(&b, 533, n);
+	if (fix_session_commit(ss->fs, &b) >= 0)
+		g->st.reports_out++;
+}
+
+static void on_deliver(void *ctx, struct fix_session *s, const struct fix_msg *m)
+{
+	struct og_sess *ss = ctx;
+	struct og *g = ss->g;
+	(void)s;
+	if (m->msgtype_len == 1) {
+		switch (m->msgtype[0]) {
+		case 'D': on_new_order(g, ss, m); return;
+		case 'F': on_cancel(g, ss, m); return;
+		case 'G': on_replace(g, ss, m); return;
+		case 'H': on_status(g, ss, m); return;
+		case 'q': on_mass_cancel(g, ss, m); return;
+		default: break;
+		}
+	}
+	g->st.app_err[OG_ERR_UNSUPPORTED_MSG]++;
+	fix_session_send_business_reject(ss->fs, m, FIX_BRR_UNSUPPORTED_MSGTYPE, "unsupported message type", g->now);
+}
+
+/* ---- transport ----------------------------------------------------------- */
+
+static void conn_close(struct og *g, int ci, enum og_close why)
+{
+	struct og_conn *c = &g->conns[ci];
+	if (c->state == CONN_FREE)
+		return;
+	if (c->state == CONN_BOUND) {
+		struct og_sess *ss = &g->sess[c->sess];
+		ss->conn = -1;
+		ss->out_len = ss->out_off = 0;
+		ss->want_out = 0;
+	}
+	epoll_ctl(g->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	c->state = CONN_FREE;
+	c->fd = -1;
+	c->pre_len = 0;
+	g->st.closed[why]++;
+	g->st.open_conns--;
+}
+
+static void want_out(struct og *g, struct og_sess *ss, int on)
+{
+	if (ss->want_out == on || ss->conn < 0)
+		return;
+	struct og_conn *c = &g->conns[ss->conn];
+	struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0), .data.u32 = (uint32_t)ss->conn };
+	epoll_ctl(g->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	ss->want_out = on;
+}
+
+static int sess_send(void *ctx, const char *data, size_t len)
+{
+	struct og_sess *ss = ctx;
+	struct og *g = ss->g;
+	if (ss->conn < 0)
+		return -ENOTCONN;
+	size_t done = 0;
+	if (ss->out_len == 0) {
+		ssize_t w = send(g->conns[ss->conn].fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return -EPIPE;
+		done = w > 0 ? (size_t)w : 0;
+		g->st.bytes_out += done;
+		if (done == len)
+			return 0;
+		g->st.send_partial++;
+	}
+	size_t rest = len - done;
+	if (ss->out_off + ss->out_len + rest > OUT_BUF) {
+		memmove(ss->out, ss->out + ss->out_off, ss->out_len);
+		ss->out_off = 0;
+		if (ss->out_len + rest > OUT_BUF)
+			return -ENOBUFS; /* the session disconnects: the peer stopped reading */
+	}
+	memcpy(ss->out + ss->out_off + ss->out_len, data + done, rest);
+	ss->out_len += (uint32_t)rest;
+	want_out(g, ss, 1);
+	return 0;
+}
+
+static void flush_out(struct og *g, struct og_sess *ss)
+{
+	if (ss->conn < 0 || !ss->out_len)
+		return;
+	ssize_t w = send(g->conns[ss->conn].fd, ss->out + ss->out_off, ss->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (w < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			int ci = ss->conn;
+			fix_session_on_disconnect(ss->fs, g->now);
+			conn_close(g, ci, OG_CLOSE_PEER);
+		}
+		return;
+	}
+	g->st.bytes_out += (uint64_t)w;
+	ss->out_off += (uint32_t)w;
+	ss->out_len -= (uint32_t)w;
+	if (!ss->out_len) {
+		ss->out_off = 0;
+		want_out(g, ss, 0);
+	}
+}
+
+static void sess_disconnect(void *ctx, struct fix_session *s, enum fix_disc_reason r, const char *text)
+{
+	struct og_sess *ss = ctx;
+	(void)s;
+	(void)r;
+	(void)text;
+	if (ss->conn >= 0) {
+		flush_out(ss->g, ss); /* best effort: the Logout we just sent */
+		if (ss->conn >= 0)
+			conn_close(ss->g, ss->conn, OG_CLOSE_SESSION);
+	}
+}
+
+static void sess_on_logout(void *ctx, struct fix_session *s)
+{
+	struct og_sess *ss = ctx;
+	if (fix_session_config(s)->cancel_on_disconnect) {
+		struct me_mass_cancel mc = { .match = ME_MC_SESSION, .session_id = ss->id, .reason = ME_CXL_MASS };
+		me_mass_cancel(ss->g->me, &mc, ss->g->now, NULL);
+	}
+}
+
+static const struct fix_session_ops g_sess_ops = {
+	.send = sess_send,
+	.deliver = on_deliver,
+	.disconnect = sess_disconnect,
+	.on_logout = sess_on_logout,
+};
+
+/* Route a pre-logon connection once its first message is complete: find the
+ * session by the Logon's CompIDs (their 49 = our target, their 56 = our
+ * sender) and hand the connection and the bytes to it. The session itself
+ * then checks everything else (first message must be a Logon, credentials,
+ * sequence numbers) and answers as the specification asks. */
+static void route_prelogon(struct og *g, int ci)
+{
+	struct og_conn *c = &g->conns[ci];
+	struct fix_frame fr;
+	enum fix_frame_rc rc = fix_frame(c->pre, c->pre_len, PRE_BUF, &fr);
+	if (rc == FIX_FRAME_NEED_MORE) {
+		if (c->pre_len >= PRE_BUF)
+			conn_close(g, ci, OG_CLOSE_PRELOGON_GARBLED);
+		return;
+	}
+	struct fix_msg *m = (struct fix_msg *)g->rd; /* scratch: the read buffer is free here */
+	if (rc != FIX_FRAME_MSG || fix_parse(m, c->pre, fr.len, NULL) != 0) {
+		conn_close(g, ci, OG_CLOSE_PRELOGON_GARBLED);
+		return;
+	}
+	const struct fix_field *s49 = fix_msg_get(m, 49), *s56 = fix_msg_get(m, 56);
+	int found = -1;
+	for (unsigned i = 0; s49 && s56 && i < g->n_sess; i++) {
+		const struct fix_session_cfg *sc = fix_session_config(g->sess[i].fs);
+		if (strlen(sc->target_comp_id) == s49->len && !memcmp(sc->target_comp_id, s49->val, s49->len) &&
+		    strlen(sc->sender_comp_id) == s56->len && !memcmp(sc->sender_comp_id, s56->val, s56->len)) {
+			found = (int)i;
+			break;
+		}
+	}
+	if (found < 0) {
+		conn_close(g, ci, OG_CLOSE_UNKNOWN_SESSION);
+		return;
+	}
+	struct og_sess *ss = &g->sess[found];
+	if (ss->conn >= 0) {
+		conn_close(g, ci, OG_CLOSE_SESSION_BUSY);
+		return;
+	}
+	c->state = CONN_BOUND;
+	c->sess = found;
+	ss->conn = ci;
+	ss->out_len = ss->out_off = 0;
+	ss->want_out = 0;
+	fix_session_on_connect(ss->fs, g->now);
+	uint32_t n = c->pre_len;
+	c->pre_len = 0;
+	if (fix_session_on_bytes(ss->fs, c->pre, n, g->now) == -ENOTCONN && ss->conn == ci)
+		conn_close(g, ci, OG_CLOSE_SESSION);
+}
+
+static void on_readable(struct og *g, int ci)
+{
+	struct og_conn *c = &g->conns[ci];
+	for (int k = 0; k < 4 && c->state != CONN_FREE; k++) {
+		char *dst = c->state == CONN_PRELOGON ? c->pre + c->pre_len : g->rd;
+		size_t cap = c->state == CONN_PRELOGON ? PRE_BUF - c->pre_len : RD_BUF;
+		if (cap == 0) {
+			conn_close(g, ci, OG_CLOSE_PRELOGON_GARBLED);
+			return;
+		}
+		ssize_t r = recv(c->fd, dst, cap, MSG_DONTWAIT);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+			if (c->state == CONN_BOUND)
+				fix_session_on_disconnect(g->sess[c->sess].fs, g->now);
+			conn_close(g, ci, OG_CLOSE_PEER);
+			return;
+		}
+		if (r < 0)
+			return;
+		g->st.bytes_in += (uint64_t)r;
+		if (c->state == CONN_PRELOGON) {
+			c->pre_len += (uint32_t)r;
+			route_prelogon(g, ci);
+		} else {
+			struct og_sess *ss = &g->sess[c->sess];
+			if (fix_session_on_bytes(ss->fs, g->rd, (size_t)r, g->now) == -ENOTCONN && ss->conn == ci)
+				conn_close(g, ci, OG_CLOSE_SESSION);
+		}
+		if ((size_t)r < cap)
+			return;
+	}
+}
+
+static void accept_new(struct og *g)
+{
+	for (int k = 0; k < 64; k++) {
+		int fd = accept4(g->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		int ci = -1;
+		for (uint32_t i = 0; i < g->cfg.max_connections; i++)
+			if (g->conns[i].state == CONN_FREE) {
+				ci = (int)i;
+				break;
+			}
+		g->st.accepted_conns++;
+		if (ci < 0) {
+			close(fd);
+			g->st.closed[OG_CLOSE_TOO_MANY]++;
+			continue;
+		}
+		struct og_conn *c = &g->conns[ci];
+		c->fd = fd;
+		c->state = CONN_PRELOGON;
+		c->pre_len = 0;
+		c->t_open = g->now;
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)ci };
+		epoll_ctl(g->epfd, EPOLL_CTL_ADD, fd, &ev);
+		g->st.open_conns++;
+	}
+}
+
+unsigned og_poll(struct og *g, uint64_t now_ns)
+{
+	struct epoll_event evs[EV_BATCH];
+	g->now = now_ns;
+	g->st.polls++;
+	int n = epoll_wait(g->epfd, evs, EV_BATCH, 0);
+	for (int i = 0; i < n; i++) {
+		uint32_t id = evs[i].data.u32;
+		if (id == UINT32_MAX) {
+			accept_new(g);
+			continue;
+		}
+		struct og_conn *c = &g->conns[id];
+		if (c->state == CONN_FREE)
+			continue;
+		if ((evs[i].events & EPOLLOUT) && c->state == CONN_BOUND)
+			flush_out(g, &g->sess[c->sess]);
+		if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+			on_readable(g, (int)id);
+	}
+	if (n > 0)
+		g->st.epoll_events += (uint64_t)n;
+	if (now_ns >= g->next_timer) {
+		g->next_timer = now_ns + TIMER_NS;
+		for (unsigned i = 0; i < g->n_sess; i++)
+			fix_session_on_timer(g->sess[i].fs, now_ns);
+		for (uint32_t i = 0; i < g->cfg.max_connections; i++)
+			if (g->conns[i].state == CONN_PRELOGON && now_ns - g->conns[i].t_open > g->cfg.prelogon_timeout_ns)
+				conn_close(g, (int)i, OG_CLOSE_PRELOGON_TIMEOUT);
+	}
+	return n > 0 ? (unsigned)n : 0;
+}
+
+/* ---- set-up -------------------------------------------------------------- */
+
+void og_set_tick_sink(struct og *g, int (*fn)(void *ctx, const struct md_tick *t), void *ctx)
+{
+	g->tick_fn = fn;
+	g->tick_ctx = ctx;
+}
+
+const struct og_stats *og_stats(const struct og *g) { return &g->st; }
+
+static int listen_on(struct og *g, char *err, size_t errlen)
+{
+	g->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (g->lfd < 0)
+		return snprintf(err, errlen, "socket: %s", strerror(errno)), -1;
+	int one = 1;
+	setsockopt(g->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(g->cfg.listen_port),
+				 .sin_addr.s_addr = g->cfg.listen_ip_be };
+	if (bind(g->lfd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(g->lfd, 1024) != 0)
+		return snprintf(err, errlen, "listen on port %u: %s", g->cfg.listen_port, strerror(errno)), -1;
+	g->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (g->epfd < 0)
+		return snprintf(err, errlen, "epoll: %s", strerror(errno)), -1;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
+	epoll_ctl(g->epfd, EPOLL_CTL_ADD, g->lfd, &ev);
+	return 0;
+}
+
+static int make_engine(struct og *g, char *err, size_t errlen)
+{
+	struct me_config mc = { .max_orders = g->cfg.max_orders,
+				.max_instruments = g->cfg.n_instruments ? g->cfg.n_instruments : 1,
+				.stp_default = ME_STP_NONE,
+				.sink = { .on_event = on_me_event, .on_tick = on_me_tick, .ctx = g } };
+	g->me = me_create(&mc);
+	if (!g->me)
+		return snprintf(err, errlen, "matching engine: %s", strerror(errno)), -1;
+	for (uint32_t i = 0; i < g->cfg.n_instruments; i++) {
+		const struct og_instrument_cfg *ic = &g->cfg.instruments[i];
+		struct me_instrument_cfg c;
+		memset(&c, 0, sizeof(c));
+		memset(c.symbol, ' ', sizeof(c.symbol));
+		memcpy(c.symbol, ic->symbol, strlen(ic->symbol));
+		c.tick_size = ic->tick;
+		c.px_min = ic->px_min;
+		c.px_max = ic->px_max;
+		c.lot_size = ic->lot;
+		c.ref_px = ic->ref_px;
+		c.band_ticks = ic->band_bps ? (uint32_t)((__int128)ic->ref_px * ic->band_bps / 10000 / ic->tick) : 0;
+		c.state = ME_ST_OPEN;
+		uint32_t id;
+		int rc = me_add_instrument(g->me, &c, &id);
+		if (rc)
+			return snprintf(err, errlen, "instrument %s: %s (price grid %lld..%lld step %lld too large?)",
+					ic->symbol, strerror(-rc), (long long)c.px_min, (long long)c.px_max,
+					(long long)c.tick_size), -1;
+	}
+	const struct og_risk_cfg *rc = &g->cfg.risk;
+	struct risk_config r = {
+		.max_sessions = g->n_sess ? g->n_sess : 1,
+		.max_accounts = MAX_ACCOUNTS,
+		.max_tenants = 1,
+		.max_instruments = g->cfg.n_instruments ? g->cfg.n_instruments : 1,
+		.account_default = { .max_order_qty = rc->max_order_qty, .max_open_orders = rc->max_open_orders_account,
+				     .max_order_notional = rc->max_notional, .credit_limit = rc->credit_limit },
+		.session_default = { .max_open_orders = rc->max_open_orders_session, .rate_per_s = rc->rate_per_s,
+				     .burst = rc->burst ? rc->burst : (rc->rate_per_s ? rc->rate_per_s : 1) },
+		.collar_bps = rc->collar_bps,
+	};
+	g->risk = risk_create(&r, g->me);
+	if (!g->risk)
+		return snprintf(err, errlen, "risk: %s", strerror(errno)), -1;
+	for (uint32_t i = 0; i < g->cfg.n_instruments; i++) {
+		struct risk_cmd cmd = { .type = RISK_CMD_REF_PRICE, .id = i, .u.ref_px = g->cfg.instruments[i].ref_px };
+		risk_apply_cmd(g->risk, &cmd);
+	}
+	return 0;
+}
+
+struct og *og_create(const struct og_cfg *cfg, char *err, size_t errlen)
+{
+	struct og *g = calloc(1, sizeof(*g));
+	if (!g) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	g->cfg = *cfg;
+	g->lfd = g->epfd = -1;
+	g->boot_s = orion_realtime_ns() / 1000000000ull;
+	g->next_acct = 64 > FIX_CONFIG_MAX_SESSIONS ? 64 : FIX_CONFIG_MAX_SESSIONS;
+	if (fix_config_load(cfg->sessions_path, &g->fc, err, errlen) != 0)
+		goto fail;
+	g->n_sess = g->fc.n_sessions;
+	g->sess = calloc(g->n_sess ? g->n_sess : 1, sizeof(*g->sess));
+	g->conns = calloc(cfg->max_connections, sizeof(*g->conns));
+	/* live (<= max_orders) + finished (<= max_orders / 2) ids at load <= 1/2 */
+	uint32_t cap = 1;
+	while (cap < 3 * cfg->max_orders)
+		cap <<= 1;
+	g->cl = calloc(cap, sizeof(*g->cl));
+	g->cl_mask = cap - 1;
+	g->done_cap = cfg->max_orders / 2 ? cfg->max_orders / 2 : 1;
+	g->done = calloc(g->done_cap, sizeof(*g->done));
+	g->cum_notional = calloc(cfg->max_orders, sizeof(int64_t));
+	if (!g->sess || !g->conns || !g->cl || !g->done || !g->cum_notional) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (uint32_t i = 0; i < cfg->max_connections; i++) {
+		g->conns[i].fd = -1;
+		if (!(g->conns[i].pre = malloc(PRE_BUF))) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
+	for (unsigned i = 0; i < g->n_sess; i++) {
+		struct og_sess *ss = &g->sess[i];
+		const struct fix_session_cfg *sc = &g->fc.sessions[i];
+		char name[200];
+		snprintf(name, sizeof(name), "%s-%s-%s", sc->begin_string, sc->sender_comp_id, sc->target_comp_id);
+		struct fix_store_cfg stc = { .dir = sc->store_dir[0] ? sc->store_dir : NULL, .name = name,
+					     .max_msgs = sc->store_max_msgs, .data_bytes = sc->store_max_bytes,
+					     .now_ns = orion_realtime_ns() };
+		int rc = fix_store_mmap_open(&ss->st, &stc);
+		if (rc) {
+			snprintf(err, errlen, "session %s: message store in %s: %s", name,
+				 sc->store_dir[0] ? sc->store_dir : "(memory)", strerror(-rc));
+			goto fail;
+		}
+		ss->g = g;
+		ss->id = i;
+		ss->conn = -1;
+		ss->account = i;
+		ss->out = malloc(OUT_BUF);
+		if (!ss->out || fix_session_create(&ss->fs, sc, ss->st, &g_sess_ops, ss) != 0) {
+			snprintf(err, errlen, "session %s: cannot create", name);
+			goto fail;
+		}
+	}
+	if (make_engine(g, err, errlen) != 0 || listen_on(g, err, errlen) != 0)
+		goto fail;
+	return g;
+fail:
+	og_destroy(g);
+	return NULL;
+}
+
+void og_destroy(struct og *g)
+{
+	if (!g)
+		return;
+	if (g->conns)
+		for (uint32_t i = 0; i < g->cfg.max_connections; i++) {
+			if (g->conns[i].state != CONN_FREE)
+				close(g->conns[i].fd);
+			free(g->conns[i].pre);
+		}
+	if (g->sess)
+		for (unsigned i = 0; i < g->n_sess; i++) {
+			fix_session_destroy(g->sess[i].fs);
+			fix_store_close(g->sess[i].st);
+			free(g->sess[i].out);
+		}
+	if (g->risk)
+		risk_destroy(g->risk);
+	me_destroy(g->me);
+	if (g->lfd >= 0)
+		close(g->lfd);
+	if (g->epfd >= 0)
+		close(g->epfd);
+	free(g->sess);
+	free(g->conns);
+	free(g->cl);
+	free(g->done);
+	free(g->cum_notional);
+	free(g);
+}
+
+void og_foreach_counter(const struct og *g, void (*fn)(void *arg, const char *name, const char *label, uint64_t v),
+			void *arg)
+{
+	char label[96];
+	fn(arg, "fix_connections_accepted_total", NULL, g->st.accepted_conns);
+	fn(arg, "fix_connections_open", NULL, g->st.open_conns);
+	for (unsigned i = 0; i < OG_CLOSE__COUNT; i++) {
+		snprintf(label, sizeof(label), "reason=\"%s\"", g_close_names[i]);
+		fn(arg, "fix_connections_closed_total", label, g->st.closed[i]);
+	}
+	for (unsigned i = 0; i < OG_ERR__COUNT; i++) {
+		snprintf(label, sizeof(label), "reason=\"%s\"", g_err_names[i]);
+		fn(arg, "fix_app_rejects_total", label, g->st.app_err[i]);
+	}
+	fn(arg, "fix_orders_in_total", "msg=\"D\"", g->st.orders_in);
+	fn(arg, "fix_orders_in_total", "msg=\"F\"", g->st.cancels_in);
+	fn(arg, "fix_orders_in_total", "msg=\"G\"", g->st.replaces_in);
+	fn(arg, "fix_orders_in_total", "msg=\"H\"", g->st.status_in);
+	fn(arg, "fix_orders_in_total", "msg=\"q\"", g->st.mass_cancels_in);
+	fn(arg, "fix_reports_out_total", NULL, g->st.reports_out);
+	fn(arg, "fix_bytes_total", "dir=\"in\"", g->st.bytes_in);
+	fn(arg, "fix_bytes_total", "dir=\"out\"", g->st.bytes_out);
+	fn(arg, "fix_send_partial_total", NULL, g->st.send_partial);
+	uint64_t c[FIX_SC__COUNT] = { 0 }, d[FIX_DR__COUNT] = { 0 };
+	for (unsigned i = 0; i < g->n_sess; i++) {
+		const struct fix_session_stats *s = fix_session_stats(g->sess[i].fs);
+		for (unsigned k = 0; k < FIX_SC__COUNT; k++)
+			c[k] += s->c[k];
+		for (unsigned k = 0; k < FIX_DR__COUNT; k++)
+			d[k] += s->disc[k];
+	}
+	for (unsigned k = 0; k < FIX_SC__COUNT; k++) {
+		snprintf(label, sizeof(label), "counter=\"%s\"", fix_session_counter_name((enum fix_session_counter)k));
+		fn(arg, "fix_session_total", label, c[k]);
+	}
+	for (unsigned k = 0; k < FIX_DR__COUNT; k++) {
+		snprintf(label, sizeof(label), "reason=\"%s\"", fix_disc_reason_name((enum fix_disc_reason)k));
+		fn(arg, "fix_session_disconnects_total", label, d[k]);
+	}
+	const struct me_stats *ms = me_get_stats(g->me);
+	fn(arg, "me_accepted_total", NULL, ms->accepted);
+	fn(arg, "me_trades_total", NULL, ms->trades);
+	fn(arg, "me_replaced_total", NULL, ms->replaced);
+	fn(arg, "me_orders_live", NULL, ms->orders_live);
+	for (unsigned k = 1; k < ME_REJ__COUNT; k++) {
+		const struct risk_stats *rs = risk_get_stats(g->risk);
+		uint64_t v = ms->rejects[k] + rs->rejects[k];
+		if (!v && k > ME_REJ_REPLACE_QTY_TOO_LOW + 0 && k < ME_REJ_RISK_UNKNOWN_ID)
+			continue;
+		snprintf(label, sizeof(label), "reason=\"%s\"", me_reject_name(k));
+		fn(arg, k >= ME_REJ_RISK_UNKNOWN_ID ? "risk_rejects_total" : "me_rejects_total", label, v);
+	}
+	for (unsigned k = 0; k < ME_CXL__COUNT; k++) {
+		snprintf(label, sizeof(label), "reason=\"%s\"", me_cxl_reason_name(k));
+		fn(arg, "me_cancels_total", label, ms->cancels[k]);
+	}
+}

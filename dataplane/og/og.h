@@ -1,0 +1,116 @@
+/* Order gateway: FIX 4.4 acceptor sessions on kernel TCP sockets, busy-polled
+ * by one dataplane lcore (no thread per connection), feeding pre-trade risk and
+ * the matching engine, and answering with ExecutionReports, run to completion.
+ *
+ *   epoll (timeout 0) → recv → fix_session (framing, session protocol,
+ *   dictionary) → decode D/F/G/H/q → risk → me → events → ExecutionReport /
+ *   OrderCancelReject / OrderMassCancelReport → send (non-blocking; the rest
+ *   buffered and flushed on EPOLLOUT)
+ *
+ * Threading: og_create/og_destroy on the main lcore at start-up/shutdown;
+ * og_poll and every other call on the order lcore only. The stats may be read
+ * racily by the main lcore for metrics.
+ *
+ * The socket calls here are non-blocking (the kernel TCP stack is this
+ * gateway's transport, as the design asks); nothing else on the order lcore
+ * makes a syscall, allocates or locks.
+ */
+#ifndef ORION_DATAPLANE_OG_H
+#define ORION_DATAPLANE_OG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/orion_tick.h"
+#include "dataplane/me/me_types.h"
+
+#define OG_MAX_INSTRUMENTS 1024
+
+struct og_instrument_cfg {
+	char symbol[ORION_SYMBOL_LEN + 1]; /* NUL-terminated, up to 8 characters */
+	int64_t tick, ref_px, px_min, px_max; /* ORION_PX_SCALE units */
+	uint32_t lot;
+	uint32_t band_bps;                /* price band around ref_px, basis points; 0 = off */
+};
+
+struct og_risk_cfg {
+	uint32_t max_order_qty, max_open_orders_session, max_open_orders_account;
+	int64_t max_notional;             /* per order, ORION_PX_SCALE units; 0 = off */
+	int64_t credit_limit;             /* gross open notional per account; 0 = off */
+	uint32_t collar_bps;
+	uint32_t rate_per_s, burst;
+	uint8_t stp;                      /* enum me_stp for every order */
+};
+
+struct og_cfg {
+	uint32_t listen_ip_be;
+	uint16_t listen_port;
+	char sessions_path[256];          /* QuickFIX-layout session file (fix/fix_config.h) */
+	uint32_t max_connections;
+	uint32_t max_orders;
+	uint64_t prelogon_timeout_ns;     /* connection without a Logon is closed after this */
+	struct og_instrument_cfg instruments[OG_MAX_INSTRUMENTS];
+	uint32_t n_instruments;
+	struct og_risk_cfg risk;
+};
+
+/* Reasons a connection was closed by the gateway itself (sessions have their
+ * own counters); keep og_close_name() in step. */
+enum og_close {
+	OG_CLOSE_PEER = 0,       /* peer closed / reset */
+	OG_CLOSE_SESSION,        /* the FIX session ended it */
+	OG_CLOSE_TOO_MANY,       /* over max_connections */
+	OG_CLOSE_PRELOGON_TIMEOUT,
+	OG_CLOSE_PRELOGON_GARBLED, /* first message unframeable or oversized */
+	OG_CLOSE_UNKNOWN_SESSION,  /* Logon CompIDs match no configured session */
+	OG_CLOSE_SESSION_BUSY,     /* the session is already connected */
+	OG_CLOSE_OUTBUF_FULL,      /* the peer does not read its reports */
+	OG_CLOSE__COUNT
+};
+const char *og_close_name(enum og_close c);
+
+/* Application-level rejects counted by the gateway (before risk/engine). */
+enum og_app_err {
+	OG_ERR_DECODE = 0,        /* fix_decode_order/cancel failed */
+	OG_ERR_CLORDID_TOO_LONG,  /* ClOrdID over 20 bytes */
+	OG_ERR_DUP_CLORDID,
+	OG_ERR_UNKNOWN_SYMBOL,
+	OG_ERR_UNSUPPORTED,       /* ord type / TIF / side we do not take */
+	OG_ERR_UNKNOWN_ORDER,     /* cancel/replace/status of no live order */
+	OG_ERR_ACCOUNTS_FULL,
+	OG_ERR_UNSUPPORTED_MSG,   /* BusinessMessageReject for a message type */
+	OG_ERR__COUNT
+};
+const char *og_app_err_name(enum og_app_err e);
+
+struct og_stats {
+	uint64_t accepted_conns, open_conns;
+	uint64_t closed[OG_CLOSE__COUNT];
+	uint64_t app_err[OG_ERR__COUNT];
+	uint64_t orders_in, cancels_in, replaces_in, status_in, mass_cancels_in;
+	uint64_t reports_out, send_partial, bytes_in, bytes_out;
+	uint64_t polls, epoll_events;
+};
+
+struct og;
+
+/* Build the gateway: loads the session file, opens every session's message
+ * store, creates the engine, risk and instruments, and listens. Main lcore at
+ * start-up. Returns NULL with err filled. */
+struct og *og_create(const struct og_cfg *cfg, char *err, size_t errlen);
+void og_destroy(struct og *g);
+
+/* One turn: accept, read, run sessions, flush, timers. Returns the work done
+ * (messages handled + connections changed), 0 when idle. Order lcore. */
+unsigned og_poll(struct og *g, uint64_t now_ns);
+
+/* Where the engine's book ticks go (optional; set before the lcore runs). */
+void og_set_tick_sink(struct og *g, int (*fn)(void *ctx, const struct md_tick *t), void *ctx);
+
+const struct og_stats *og_stats(const struct og *g);
+/* Visit every counter (gateway, sessions summed, engine, risk) as
+ * (metric family, labels or NULL, value). Main lcore; values racy. */
+void og_foreach_counter(const struct og *g, void (*fn)(void *arg, const char *name, const char *label, uint64_t v),
+			void *arg);
+
+#endif
