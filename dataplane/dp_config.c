@@ -340,6 +340,33 @@ static int risk_key(struct orion_ini *ini, const struct orion_ini_entry *e, stru
 	return orion_ini_unknown(ini, e);
 }
 
+static int journal_key(struct orion_ini *ini, const struct orion_ini_entry *e, struct dp_cfg *c)
+{
+	struct og_journal_cfg *j = &c->og.journal;
+	const char *k = e->key;
+	if (!strcmp(k, "dir"))
+		return orion_ini_str(ini, e, j->dir, sizeof(j->dir));
+	if (!strcmp(k, "durability")) {
+		static const char *const modes[] = { "process", "power", NULL };
+		return orion_ini_enum(ini, e, modes, &j->power_safe);
+	}
+	if (!strcmp(k, "segment_size")) {
+		if (orion_ini_size(ini, e, 1u << 20, 1ull << 36, &j->segment_size))
+			return -EINVAL;
+		if (j->segment_size % 4096)
+			return orion_ini_fail(ini, e, "must be a multiple of 4096");
+		return 0;
+	}
+	if (!strcmp(k, "flush_interval")) {
+		uint64_t ns;
+		if (orion_ini_duration_ns(ini, e, "us", 10000, 10 * NS_PER_S, &ns))
+			return -EINVAL;
+		j->flush_interval_us = (uint32_t)(ns / 1000);
+		return 0;
+	}
+	return orion_ini_unknown(ini, e);
+}
+
 static int other_key(struct orion_ini *ini, const struct orion_ini_entry *e, struct dp_cfg *c)
 {
 	if (!strcmp(e->kind, "metrics") && !strcmp(e->key, "listen"))
@@ -414,6 +441,8 @@ static int apply(struct dp_cfg *c, struct orion_ini *ini, char *err, size_t errl
 			instrument_key(ini, e, c);
 		} else if (!strcmp(e->kind, "risk") && !e->name[0]) {
 			risk_key(ini, e, c);
+		} else if (!strcmp(e->kind, "journal") && !e->name[0]) {
+			journal_key(ini, e, c);
 		} else if ((!strcmp(e->kind, "metrics") || !strcmp(e->kind, "ticklog")) && !e->name[0]) {
 			other_key(ini, e, c);
 		} else {

@@ -11,7 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/journal/jr_reader.h"
 #include "common/orion_time.h"
+#include "dataplane/journal/jr_writer.h"
 #include "dataplane/me/me_book.h"
 #include "dataplane/me/risk.h"
 #include "fix/fix_app.h"
@@ -29,6 +31,45 @@
 #define TIMER_NS 50000000ull  /* session timers every 50 ms */
 
 enum { CONN_FREE = 0, CONN_PRELOGON, CONN_BOUND };
+
+/* Journal record types of the order path (jr type field). */
+enum og_jr_type {
+	OG_JR_CONFIG = 0x0101,    /* first record: the session and instrument sets */
+	OG_JR_NEW = 0x0102,
+	OG_JR_CANCEL = 0x0103,
+	OG_JR_REPLACE = 0x0104,
+	OG_JR_MASS = 0x0105,
+};
+
+/* Common head of every request record. out_seq: the submitting session's next
+ * outbound MsgSeqNum before the request ran (recovery compares it with the
+ * store to see whether the request's reports were committed). */
+struct og_jr_head {
+	uint32_t sess;
+	uint32_t pad_;
+	uint64_t out_seq;
+};
+struct og_jr_new {
+	struct og_jr_head h;
+	struct me_new_order req;
+	char account[16];         /* FIX 1 as received ("" = session default) */
+};
+struct og_jr_cancel {
+	struct og_jr_head h;
+	struct me_cancel_req req;
+};
+struct og_jr_replace {
+	struct og_jr_head h;
+	struct me_replace_req req;
+};
+struct og_jr_mass {
+	struct og_jr_head h;
+	struct me_mass_cancel mc;
+	uint8_t report;           /* 1: answer with an OrderMassCancelReport */
+	char cl_ord_id[ME_CLORDID_LEN + 1];
+	char type;                /* 530 */
+};
+#define OG_JR_CONFIG_MAX 8192
 
 struct og_conn {
 	int fd;
@@ -49,6 +90,7 @@ struct og_sess {
 	char *out;                /* OUT_BUF bytes */
 	int want_out;             /* EPOLLOUT registered */
 	uint32_t account;         /* default account id: the session index */
+	uint64_t hold_seq;        /* power-safe mode: out bytes wait until this journal seq is durable */
 };
 
 /* ClOrdIDs by (session, ClOrdID): 41 lookups for live orders, and duplicate
@@ -99,6 +141,10 @@ struct og {
 	uint32_t next_acct;
 	int (*tick_fn)(void *ctx, const struct md_tick *t);
 	void *tick_ctx;
+	struct jr_writer *jw;
+	int replaying;            /* replay: state only, no reports */
+	uint64_t cur_jseq;        /* journal seq of the request being processed */
+	uint64_t checksum;
 	char rd[RD_BUF];
 };
 
@@ -108,7 +154,7 @@ static const char *const g_close_names[OG_CLOSE__COUNT] = {
 };
 static const char *const g_err_names[OG_ERR__COUNT] = {
 	"decode", "clordid_too_long", "duplicate_clordid", "unknown_symbol", "unsupported",
-	"unknown_order", "accounts_full", "unsupported_msgtype",
+	"unknown_order", "accounts_full", "unsupported_msgtype", "journal",
 };
 const char *og_close_name(enum og_close c) { return (unsigned)c < OG_CLOSE__COUNT ? g_close_names[c] : "?"; }
 const char *og_app_err_name(enum og_app_err e) { return (unsigned)e < OG_ERR__COUNT ? g_err_names[e] : "?"; }
@@ -215,22 +261,38 @@ static int pack_clordid(struct fix_str s, uint8_t out[ME_CLORDID_LEN])
 	return 0;
 }
 
-/* "<boot>-<n>" into buf (32 bytes). */
-static struct fix_str make_id(const struct og *g, uint64_t n, char *buf)
+/* OrderID (37): the engine's order id, which replay reproduces. */
+static struct fix_str order_id_str(uint64_t id, char *buf)
 {
-	size_t l = fix_fmt_uint(buf, g->boot_s);
-	buf[l++] = '-';
-	l += fix_fmt_uint(buf + l, n);
+	return fstr(buf, fix_fmt_uint(buf, id));
+}
+
+/* ExecID (17): the engine event sequence (replay reproduces it), with a
+ * suffix for the second report of a trade; gateway rejects, which are not
+ * journaled, use "R<boot second>.<n>". */
+static struct fix_str exec_id_str(uint64_t ev_seq, int k, char *buf)
+{
+	size_t l = fix_fmt_uint(buf, ev_seq);
+	if (k) {
+		buf[l++] = '.';
+		buf[l++] = (char)('0' + k);
+	}
 	return fstr(buf, l);
 }
 
-static int parse_order_id(const struct og *g, struct fix_str s, uint64_t *id)
+static struct fix_str gw_exec_id(struct og *g, char *buf)
 {
-	const char *dash = memchr(s.p, '-', s.len);
-	uint64_t boot;
-	if (!dash || fix_parse_uint(s.p, (size_t)(dash - s.p), &boot) || boot != g->boot_s)
-		return -1;
-	return fix_parse_uint(dash + 1, s.len - (size_t)(dash + 1 - s.p), id);
+	size_t l = 0;
+	buf[l++] = 'R';
+	l += fix_fmt_uint(buf + l, g->boot_s);
+	buf[l++] = '.';
+	l += fix_fmt_uint(buf + l, ++g->exec_seq);
+	return fstr(buf, l);
+}
+
+static int parse_order_id(struct fix_str s, uint64_t *id)
+{
+	return fix_parse_uint(s.p, s.len, id);
 }
 
 static int find_symbol(const struct og *g, struct fix_str s)
@@ -297,13 +359,13 @@ static int rej_reason_103(unsigned r)
 	}
 }
 
-/* Fill the common part of a report about order o. */
+/* Fill the common part of a report about order o, for engine event ev_seq. */
 static void report_base(struct og *g, struct fix_exec_report *er, const struct me_order_info *o, char *oid,
-			char *eid)
+			char *eid, uint64_t ev_seq, int k)
 {
 	memset(er, 0, sizeof(*er));
-	er->order_id = o->order_id ? make_id(g, o->order_id, oid) : fstr("NONE", 4);
-	er->exec_id = make_id(g, ++g->exec_seq, eid);
+	er->order_id = o->order_id ? order_id_str(o->order_id, oid) : fstr("NONE", 4);
+	er->exec_id = ev_seq ? exec_id_str(ev_seq, k, eid) : gw_exec_id(g, eid);
 	er->cl_ord_id = fstr((const char *)o->cl_ord_id, clordid_len(o->cl_ord_id));
 	const char *sym = o->instrument_id < g->cfg.n_instruments ? g->cfg.instruments[o->instrument_id].symbol : "?";
 	er->symbol = fstr(sym, strlen(sym));
@@ -328,9 +390,35 @@ static struct fix_session *session_of(struct og *g, uint32_t sid)
 
 static void send_report(struct og *g, uint32_t sid, const struct fix_exec_report *er)
 {
+	if (g->replaying)
+		return;
 	struct fix_session *fs = session_of(g, sid);
 	if (fs && fix_send_exec_report(fs, er, g->now) >= 0)
 		g->st.reports_out++;
+}
+
+/* ---- journal --------------------------------------------------------------- */
+
+static struct og_jr_head jr_head(const struct og_sess *ss)
+{
+	return (struct og_jr_head){ .sess = ss->id, .out_seq = fix_session_next_sender_seq(ss->fs) };
+}
+
+/* Append a request before it runs. Returns 0, or -1 when the journal cannot
+ * take it (the caller rejects the request: back-pressure, never a stall). */
+static int journal(struct og *g, uint16_t type, const void *rec, uint32_t len)
+{
+	g->cur_jseq = 0;
+	if (!g->jw)
+		return 0;
+	int64_t seq = jr_append(g->jw, type, rec, len, g->now);
+	if (seq < 0) {
+		g->st.journal_rejects++;
+		return -1;
+	}
+	g->cur_jseq = (uint64_t)seq;
+	g->st.journal_appends++;
+	return 0;
 }
 
 /* ---- engine events → FIX ------------------------------------------------- */
@@ -340,12 +428,16 @@ static void on_me_event(void *ctx, const struct me_event *ev)
 	struct og *g = ctx;
 	struct fix_exec_report er;
 	char oid[48], eid[48];
+	/* FNV-1a over the event record: the replay's state fingerprint. */
+	const uint8_t *b = (const uint8_t *)ev;
+	for (size_t i = 0; i < sizeof(*ev); i++)
+		g->checksum = (g->checksum ^ b[i]) * 0x100000001b3ull;
 	switch (ev->type) {
 	case ME_EV_ACCEPTED: {
 		const struct me_order_info *o = &ev->u.order;
 		g->cum_notional[ME_ORDER_SLOT(o->order_id) % me_capacity(g->me)] = 0;
 		cl_insert(g, o->session_id, o->cl_ord_id, o->order_id);
-		report_base(g, &er, o, oid, eid);
+		report_base(g, &er, o, oid, eid, ev->seq, 0);
 		er.exec_type = '0';
 		er.ord_status = '0';
 		send_report(g, o->session_id, &er);
@@ -353,7 +445,7 @@ static void on_me_event(void *ctx, const struct me_event *ev)
 	}
 	case ME_EV_REJECTED: {
 		const struct me_order_info *o = &ev->u.order;
-		report_base(g, &er, o, oid, eid);
+		report_base(g, &er, o, oid, eid, ev->seq, 0);
 		er.exec_type = '8';
 		er.ord_status = '8';
 		er.leaves_qty = 0;
@@ -369,7 +461,7 @@ static void on_me_event(void *ctx, const struct me_event *ev)
 			const struct me_order_info *o = sides[i];
 			int64_t *cn = &g->cum_notional[ME_ORDER_SLOT(o->order_id) % me_capacity(g->me)];
 			*cn += ev->u.trade.price * (int64_t)ev->u.trade.qty;
-			report_base(g, &er, o, oid, eid);
+			report_base(g, &er, o, oid, eid, ev->seq, i);
 			er.exec_type = 'F';
 			er.ord_status = o->leaves ? '1' : '2';
 			er.last_px = ev->u.trade.price;
@@ -382,7 +474,7 @@ static void on_me_event(void *ctx, const struct me_event *ev)
 	}
 	case ME_EV_CANCELED: {
 		const struct me_order_info *o = &ev->u.canceled.order;
-		report_base(g, &er, o, oid, eid);
+		report_base(g, &er, o, oid, eid, ev->seq, 0);
 		er.exec_type = '4';
 		er.ord_status = '4';
 		if (ev->u.canceled.req_cl_ord_id[0]) {
@@ -400,7 +492,7 @@ static void on_me_event(void *ctx, const struct me_event *ev)
 		const struct me_order_info *o = &ev->u.replaced.order;
 		cl_finish(g, o->session_id, ev->u.replaced.orig_cl_ord_id, o->order_id);
 		cl_insert(g, o->session_id, o->cl_ord_id, o->order_id);
-		report_base(g, &er, o, oid, eid);
+		report_base(g, &er, o, oid, eid, ev->seq, 0);
 		er.exec_type = '5';
 		er.ord_status = ord_status(o);
 		er.orig_cl_ord_id = fstr((const char *)ev->u.replaced.orig_cl_ord_id,
@@ -410,7 +502,7 @@ static void on_me_event(void *ctx, const struct me_event *ev)
 	}
 	case ME_EV_CANCEL_REJECTED: {
 		struct fix_session *fs = session_of(g, ev->u.cxl_rej.session_id);
-		if (!fs)
+		if (!fs || g->replaying)
 			break;
 		struct me_order_info o;
 		char st = '8';
@@ -418,7 +510,7 @@ static void on_me_event(void *ctx, const struct me_event *ev)
 		if (ev->u.cxl_rej.order_id && me_get_order(g->me, ev->u.cxl_rej.order_id, &o) == 0) {
 			st = ord_status(&o);
 			orig = fstr((const char *)o.cl_ord_id, clordid_len(o.cl_ord_id));
-			order = make_id(g, o.order_id, oid);
+			order = order_id_str(o.order_id, oid);
 		}
 		const uint8_t *k = ev->u.cxl_rej.cl_ord_id;
 		int reason = ev->reason == ME_REJ_UNKNOWN_ORDER || ev->reason == ME_REJ_NOT_OWNER ? 1 : 99;
@@ -450,7 +542,7 @@ static void reject_new(struct og *g, struct og_sess *ss, const struct fix_order 
 	struct fix_exec_report er;
 	memset(&er, 0, sizeof(er));
 	er.order_id = fstr("NONE", 4);
-	er.exec_id = make_id(g, ++g->exec_seq, eid);
+	er.exec_id = gw_exec_id(g, eid);
 	er.cl_ord_id = o->cl_ord_id.p ? o->cl_ord_id : fstr("NONE", 4);
 	er.symbol = o->symbol.p ? o->symbol : fstr("?", 1);
 	er.side = o->side ? o->side : '1';
@@ -489,7 +581,7 @@ static uint64_t resolve_order(struct og *g, struct og_sess *ss, struct fix_str o
 			return e->order_id;
 	}
 	uint64_t id;
-	if (order_id.p && parse_order_id(g, order_id, &id) == 0)
+	if (order_id.p && parse_order_id(order_id, &id) == 0)
 		return id;
 	return 0;
 }
@@ -537,6 +629,13 @@ static void on_new_order(struct og *g, struct og_sess *ss, const struct fix_msg 
 	req.tif = (uint8_t)(o.tif - '0');
 	req.flags = has_exec_inst(m, '6') ? ME_OF_POST_ONLY : 0;
 	req.stp = g->cfg.risk.stp;
+	struct og_jr_new rec = { .h = jr_head(ss), .req = req };
+	if (o.account.p)
+		memcpy(rec.account, o.account.p, o.account.len); /* < ACCT_NAME, checked by account_id() */
+	if (journal(g, OG_JR_NEW, &rec, sizeof(rec)) != 0) {
+		reject_new(g, ss, &o, OG_ERR_JOURNAL, 99, "journal unavailable, order not accepted");
+		return;
+	}
 	risk_new_order(g->risk, &req, g->now);
 }
 
@@ -562,6 +661,12 @@ static void on_cancel(struct og *g, struct og_sess *ss, const struct fix_msg *m)
 	if (!req.order_id) {
 		g->st.app_err[OG_ERR_UNKNOWN_ORDER]++;
 		cancel_reject(g, ss, c.cl_ord_id, c.orig_cl_ord_id, '1', 1, "unknown order");
+		return;
+	}
+	struct og_jr_cancel rec = { .h = jr_head(ss), .req = req };
+	if (journal(g, OG_JR_CANCEL, &rec, sizeof(rec)) != 0) {
+		g->st.app_err[OG_ERR_JOURNAL]++;
+		cancel_reject(g, ss, c.cl_ord_id, c.orig_cl_ord_id, '1', 99, "journal unavailable");
 		return;
 	}
 	risk_cancel(g->risk, &req, g->now);
@@ -601,6 +706,12 @@ static void on_replace(struct og *g, struct og_sess *ss, const struct fix_msg *m
 	req.price = o.price;
 	if (req.price == ORION_PX_NONE && me_get_order(g->me, req.order_id, &cur) == 0)
 		req.price = cur.price;
+	struct og_jr_replace rec = { .h = jr_head(ss), .req = req };
+	if (journal(g, OG_JR_REPLACE, &rec, sizeof(rec)) != 0) {
+		g->st.app_err[OG_ERR_JOURNAL]++;
+		cancel_reject(g, ss, o.cl_ord_id, o.orig_cl_ord_id, '2', 99, "journal unavailable");
+		return;
+	}
 	risk_replace(g->risk, &req, g->now);
 }
 
@@ -615,7 +726,7 @@ static void on_status(struct og *g, struct og_sess *ss, const struct fix_msg *m)
 	struct fix_exec_report er;
 	char oid[48], eid[48];
 	if (id && me_get_order(g->me, id, &o) == 0 && o.session_id == ss->id) {
-		report_base(g, &er, &o, oid, eid);
+		report_base(g, &er, &o, oid, eid, 0, 0);
 		er.exec_type = 'I';
 		er.ord_status = ord_status(&o);
 		if (fix_send_exec_report(ss->fs, &er, g->now) >= 0)
@@ -625,7 +736,7 @@ static void on_status(struct og *g, struct og_sess *ss, const struct fix_msg *m)
 	g->st.app_err[OG_ERR_UNKNOWN_ORDER]++;
 	memset(&er, 0, sizeof(er));
 	er.order_id = f37 ? fstr(f37->val, f37->len) : fstr("NONE", 4);
-	er.exec_id = make_id(g, ++g->exec_seq, eid);
+	er.exec_id = gw_exec_id(g, eid);
 	er.cl_ord_id = cl.p ? cl : fstr("NONE", 4);
 	er.symbol = f55 ? fstr(f55->val, f55->len) : fstr("?", 1);
 	er.side = f54 && f54->len ? f54->val[0] : '1';
@@ -641,42 +752,67 @@ static void on_status(struct og *g, struct og_sess *ss, const struct fix_msg *m)
 		g->st.reports_out++;
 }
 
+/* Run a journaled mass cancel and answer it (unless replaying). */
+static void exec_mass(struct og *g, struct og_sess *ss, const struct og_jr_mass *r)
+{
+	uint32_t n = 0;
+	me_mass_cancel(g->me, &r->mc, g->now, &n);
+	if (!r->report || g->replaying)
+		return;
+	struct fix_builder b;
+	char id[32];
+	if (fix_session_begin(ss->fs, &b, "r", g->now) != 0)
+		return;
+	if (r->cl_ord_id[0])
+		fix_build_str(&b, 11, r->cl_ord_id, strlen(r->cl_ord_id));
+	id[0] = 'M';
+	size_t l = 1 + fix_fmt_uint(id + 1, g->cur_jseq ? g->cur_jseq : ++g->mc_seq);
+	fix_build_str(&b, 37, id, l);
+	fix_build_char(&b, 530, r->type);
+	fix_build_char(&b, 531, r->type);
+	fix_build_uint(&b, 533, n);
+	if (fix_session_commit(ss->fs, &b) >= 0)
+		g->st.reports_out++;
+}
+
 static void on_mass_cancel(struct og *g, struct og_sess *ss, const struct fix_msg *m)
 {
 	g->st.mass_cancels_in++;
 	const struct fix_field *f11 = fix_msg_get(m, 11), *f530 = fix_msg_get(m, 530), *f55 = fix_msg_get(m, 55);
 	char type = f530 && f530->len == 1 ? f530->val[0] : 0;
-	struct me_mass_cancel mc = { .match = ME_MC_SESSION, .session_id = ss->id, .reason = ME_CXL_MASS };
-	char resp = type;
+	struct og_jr_mass rec = { .h = jr_head(ss), .report = 1, .type = type ? type : '7',
+				  .mc = { .match = ME_MC_SESSION, .session_id = ss->id, .reason = ME_CXL_MASS } };
+	if (f11 && f11->len <= ME_CLORDID_LEN)
+		memcpy(rec.cl_ord_id, f11->val, f11->len);
 	int rej = -1;
 	if (type == '1') {
 		int inst = f55 ? find_symbol(g, fstr(f55->val, f55->len)) : -1;
-		if (inst < 0) {
-			resp = '0';
+		if (inst < 0)
 			rej = 1; /* unknown security */
-		}
-		mc.match |= ME_MC_INSTRUMENT;
-		mc.instrument_id = (uint32_t)(inst < 0 ? 0 : inst);
+		rec.mc.match |= ME_MC_INSTRUMENT;
+		rec.mc.instrument_id = (uint32_t)(inst < 0 ? 0 : inst);
 	} else if (type != '7') {
-		resp = '0';
 		rej = 99; /* only by security (1) and all orders (7) */
 	}
-	uint32_t n = 0;
-	if (rej < 0)
-		me_mass_cancel(g->me, &mc, g->now, &n);
+	if (rej < 0 && journal(g, OG_JR_MASS, &rec, sizeof(rec)) != 0)
+		rej = 99;
+	if (rej < 0) {
+		exec_mass(g, ss, &rec);
+		return;
+	}
+	g->st.app_err[rej == 1 ? OG_ERR_UNKNOWN_SYMBOL : OG_ERR_UNSUPPORTED]++;
 	struct fix_builder b;
 	char id[48];
 	if (fix_session_begin(ss->fs, &b, "r", g->now) != 0)
 		return;
 	if (f11)
 		fix_build_str(&b, 11, f11->val, f11->len);
-	struct fix_str mid = make_id(g, ++g->mc_seq, id);
+	struct fix_str mid = gw_exec_id(g, id);
 	fix_build_str(&b, 37, mid.p, mid.len);
 	fix_build_char(&b, 530, type ? type : '7');
-	fix_build_char(&b, 531, resp);
-	if (rej >= 0)
-		fix_build_int(&b, 532, rej);
-	fix_build_uint(&b, 533, n);
+	fix_build_char(&b, 531, '0');
+	fix_build_int(&b, 532, rej);
+	fix_build_uint(&b, 533, 0);
 	if (fix_session_commit(ss->fs, &b) >= 0)
 		g->st.reports_out++;
 }
@@ -739,7 +875,15 @@ static int sess_send(void *ctx, const char *data, size_t len)
 	if (ss->conn < 0)
 		return -ENOTCONN;
 	size_t done = 0;
-	if (ss->out_len == 0) {
+	/* Power-safe mode: nothing about a request leaves before the journal
+	 * holding it is flushed (group commit: og_poll releases held bytes). */
+	int hold = g->cfg.journal.power_safe && g->jw && g->cur_jseq > jr_durable_seq(g->jw);
+	if (hold) {
+		if (g->cur_jseq > ss->hold_seq)
+			ss->hold_seq = g->cur_jseq;
+		g->st.held_for_durability++;
+	}
+	if (ss->out_len == 0 && !hold) {
 		ssize_t w = send(g->conns[ss->conn].fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return -EPIPE;
@@ -758,7 +902,8 @@ static int sess_send(void *ctx, const char *data, size_t len)
 	}
 	memcpy(ss->out + ss->out_off + ss->out_len, data + done, rest);
 	ss->out_len += (uint32_t)rest;
-	want_out(g, ss, 1);
+	if (!hold)
+		want_out(g, ss, 1);
 	return 0;
 }
 
@@ -766,6 +911,9 @@ static void flush_out(struct og *g, struct og_sess *ss)
 {
 	if (ss->conn < 0 || !ss->out_len)
 		return;
+	if (ss->hold_seq && g->jw && ss->hold_seq > jr_durable_seq(g->jw))
+		return; /* power-safe: not durable yet */
+	ss->hold_seq = 0;
 	ssize_t w = send(g->conns[ss->conn].fd, ss->out + ss->out_off, ss->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (w < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -801,8 +949,10 @@ static void sess_on_logout(void *ctx, struct fix_session *s)
 {
 	struct og_sess *ss = ctx;
 	if (fix_session_config(s)->cancel_on_disconnect) {
-		struct me_mass_cancel mc = { .match = ME_MC_SESSION, .session_id = ss->id, .reason = ME_CXL_MASS };
-		me_mass_cancel(ss->g->me, &mc, ss->g->now, NULL);
+		struct og_jr_mass rec = { .h = jr_head(ss), .type = '7',
+					  .mc = { .match = ME_MC_SESSION, .session_id = ss->id, .reason = ME_CXL_MASS } };
+		if (journal(ss->g, OG_JR_MASS, &rec, sizeof(rec)) == 0)
+			exec_mass(ss->g, ss, &rec);
 	}
 }
 
@@ -950,6 +1100,17 @@ unsigned og_poll(struct og *g, uint64_t now_ns)
 	}
 	if (n > 0)
 		g->st.epoll_events += (uint64_t)n;
+	if (g->cfg.journal.power_safe && g->jw) {
+		uint64_t durable = jr_durable_seq(g->jw);
+		for (unsigned i = 0; i < g->n_sess; i++) {
+			struct og_sess *ss = &g->sess[i];
+			if (ss->hold_seq && ss->hold_seq <= durable && ss->out_len) {
+				flush_out(g, ss);
+				if (ss->out_len)
+					want_out(g, ss, 1);
+			}
+		}
+	}
 	if (now_ns >= g->next_timer) {
 		g->next_timer = now_ns + TIMER_NS;
 		for (unsigned i = 0; i < g->n_sess; i++)
@@ -1041,6 +1202,173 @@ static int make_engine(struct og *g, char *err, size_t errlen)
 	return 0;
 }
 
+/* The configuration a journal was written under: replaying it under another
+ * session or instrument set (or order pool) would assign its ids to the wrong
+ * counterparties, so start-up refuses it. */
+static int config_text(const struct og *g, char *buf, size_t cap)
+{
+	size_t l = (size_t)snprintf(buf, cap, "orion-og v1 max_orders=%u sessions=", g->cfg.max_orders);
+	for (unsigned i = 0; i < g->n_sess && l < cap; i++)
+		l += (size_t)snprintf(buf + l, cap - l, "%s%s", i ? "," : "", g->fc.sessions[i].target_comp_id);
+	l += (size_t)snprintf(buf + l < buf + cap ? buf + l : buf, l < cap ? cap - l : 0, " instruments=");
+	for (uint32_t i = 0; i < g->cfg.n_instruments && l < cap; i++)
+		l += (size_t)snprintf(buf + l, cap - l, "%s%s", i ? "," : "", g->cfg.instruments[i].symbol);
+	return l < cap ? (int)l : -1;
+}
+
+static void replay_one(struct og *g, const struct jr_rec *rec)
+{
+	const struct og_jr_head *h = rec->payload;
+	struct og_sess *ss = &g->sess[h->sess];
+	g->now = rec->ts_ns;
+	g->cur_jseq = rec->seq;
+	switch (rec->type) {
+	case OG_JR_NEW: {
+		const struct og_jr_new *r = rec->payload;
+		uint32_t acct;
+		size_t al = strnlen(r->account, sizeof(r->account));
+		account_id(g, ss, al ? fstr(r->account, al) : fstr(NULL, 0), &acct); /* rebuild the table */
+		risk_new_order(g->risk, &r->req, g->now);
+		break;
+	}
+	case OG_JR_CANCEL:
+		risk_cancel(g->risk, &((const struct og_jr_cancel *)rec->payload)->req, g->now);
+		break;
+	case OG_JR_REPLACE:
+		risk_replace(g->risk, &((const struct og_jr_replace *)rec->payload)->req, g->now);
+		break;
+	case OG_JR_MASS:
+		exec_mass(g, ss, rec->payload);
+		break;
+	default:
+		break;
+	}
+	g->st.replayed++;
+}
+
+static uint32_t rec_min_len(uint16_t type)
+{
+	switch (type) {
+	case OG_JR_NEW: return sizeof(struct og_jr_new);
+	case OG_JR_CANCEL: return sizeof(struct og_jr_cancel);
+	case OG_JR_REPLACE: return sizeof(struct og_jr_replace);
+	case OG_JR_MASS: return sizeof(struct og_jr_mass);
+	default: return 0;
+	}
+}
+
+/* Rebuild state from the journal. Every request but the last ran to the end
+ * before the next one was appended, so it is replayed silently. The last one
+ * may have been cut short by a crash: when its session's store shows that no
+ * report was committed after it, it runs with its reports sent. */
+static int replay(struct og *g, char *err, size_t errlen)
+{
+	char want[OG_JR_CONFIG_MAX];
+	int wl = config_text(g, want, sizeof(want));
+	if (wl < 0)
+		return snprintf(err, errlen, "journal: configuration text too long"), -1;
+	uint64_t last = jr_committed_seq(g->jw);
+	if (last == 0) { /* a new journal */
+		g->now = orion_realtime_ns();
+		if (jr_append(g->jw, OG_JR_CONFIG, want, (uint32_t)wl, g->now) < 0)
+			return snprintf(err, errlen, "journal %s: cannot write", g->cfg.journal.dir), -1;
+		return 0;
+	}
+	struct jr_reader *r;
+	int rc = jr_reader_open(&r, g->cfg.journal.dir, 0);
+	if (rc)
+		return snprintf(err, errlen, "journal %s: %s", g->cfg.journal.dir, strerror(-rc)), -1;
+	static struct {
+		struct jr_rec rec;
+		uint8_t buf[512];
+	} pend;
+	int have_pend = 0, first = 1;
+	struct jr_rec rec;
+	g->replaying = 1;
+	while ((rc = jr_reader_next(r, last, &rec)) == 1) {
+		if (first) {
+			first = 0;
+			if (rec.type != OG_JR_CONFIG || rec.len != (uint32_t)wl || memcmp(rec.payload, want, (size_t)wl)) {
+				snprintf(err, errlen,
+					 "journal %s was written under another configuration (sessions, instruments or "
+					 "max_orders differ): move it away to start a new one; it has \"%.*s\"",
+					 g->cfg.journal.dir, rec.type == OG_JR_CONFIG ? (int)rec.len : 0,
+					 (const char *)rec.payload);
+				jr_reader_close(r);
+				return -1;
+			}
+			continue;
+		}
+		uint32_t need = rec_min_len(rec.type);
+		if (!need || rec.len != need || ((const struct og_jr_head *)rec.payload)->sess >= g->n_sess) {
+			snprintf(err, errlen, "journal %s: record %llu: unknown type 0x%x or bad length %u",
+				 g->cfg.journal.dir, (unsigned long long)rec.seq, rec.type, rec.len);
+			jr_reader_close(r);
+			return -1;
+		}
+		if (have_pend)
+			replay_one(g, &pend.rec);
+		pend.rec = rec;
+		memcpy(pend.buf, rec.payload, rec.len);
+		pend.rec.payload = pend.buf;
+		have_pend = 1;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "journal: %s", jr_reader_err(r));
+		jr_reader_close(r);
+		return -1;
+	}
+	jr_reader_close(r);
+	if (have_pend) {
+		const struct og_jr_head *h = pend.rec.payload;
+		if (fix_session_next_sender_seq(g->sess[h->sess].fs) == h->out_seq) {
+			g->replaying = 0; /* its reports were never committed: send them now */
+			g->st.replay_tail_resent++;
+		}
+		replay_one(g, &pend.rec);
+	}
+	g->replaying = 0;
+	g->cur_jseq = 0;
+	return 0;
+}
+
+static int open_journal(struct og *g, char *err, size_t errlen)
+{
+	if (!g->cfg.journal.dir[0])
+		return 0;
+	struct jr_writer_opts o = {
+		.dir = g->cfg.journal.dir,
+		.segment_size = g->cfg.journal.segment_size,
+		.flush_interval_us = g->cfg.journal.flush_interval_us,
+		.durability = g->cfg.journal.power_safe ? JR_DUR_POWER : JR_DUR_PROCESS,
+		.retain_without_export = 0,
+		.bg = JR_BG_THREAD,
+	};
+	struct jr_diag d;
+	memset(&d, 0, sizeof(d));
+	int rc = jr_writer_open(&g->jw, &o, &d);
+	if (rc) {
+		if (rc == -EBADMSG)
+			snprintf(err, errlen, "journal damaged before its tail, refusing to start: %s at offset %llu: %s",
+				 d.err_file, (unsigned long long)d.err_off, d.err);
+		else
+			snprintf(err, errlen, "journal %s: %s (%s)", g->cfg.journal.dir, strerror(-rc), d.err);
+		return -1;
+	}
+	if (d.torn)
+		fprintf(stderr, "oriond: journal: torn record at the tail truncated: %s offset %llu (%llu bytes, %s)\n",
+			d.torn_file, (unsigned long long)d.torn_off, (unsigned long long)d.torn_bytes,
+			d.torn_reason ? d.torn_reason : "?");
+	if (replay(g, err, errlen) != 0)
+		return -1;
+	printf("oriond: journal %s: %llu records, %llu requests replayed (%llu re-sent), state checksum %016llx\n",
+	       g->cfg.journal.dir, (unsigned long long)jr_committed_seq(g->jw), (unsigned long long)g->st.replayed,
+	       (unsigned long long)g->st.replay_tail_resent, (unsigned long long)g->checksum);
+	return 0;
+}
+
+uint64_t og_state_checksum(const struct og *g) { return g->checksum; }
+
 struct og *og_create(const struct og_cfg *cfg, char *err, size_t errlen)
 {
 	struct og *g = calloc(1, sizeof(*g));
@@ -1051,6 +1379,7 @@ struct og *og_create(const struct og_cfg *cfg, char *err, size_t errlen)
 	g->cfg = *cfg;
 	g->lfd = g->epfd = -1;
 	g->boot_s = orion_realtime_ns() / 1000000000ull;
+	g->checksum = 0xcbf29ce484222325ull;
 	g->next_acct = 64 > FIX_CONFIG_MAX_SESSIONS ? 64 : FIX_CONFIG_MAX_SESSIONS;
 	if (fix_config_load(cfg->sessions_path, &g->fc, err, errlen) != 0)
 		goto fail;
@@ -1101,7 +1430,7 @@ struct og *og_create(const struct og_cfg *cfg, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if (make_engine(g, err, errlen) != 0 || listen_on(g, err, errlen) != 0)
+	if (make_engine(g, err, errlen) != 0 || open_journal(g, err, errlen) != 0 || listen_on(g, err, errlen) != 0)
 		goto fail;
 	return g;
 fail:
@@ -1125,6 +1454,8 @@ void og_destroy(struct og *g)
 			fix_store_close(g->sess[i].st);
 			free(g->sess[i].out);
 		}
+	if (g->jw)
+		jr_writer_close(g->jw);
 	if (g->risk)
 		risk_destroy(g->risk);
 	me_destroy(g->me);
@@ -1163,6 +1494,22 @@ void og_foreach_counter(const struct og *g, void (*fn)(void *arg, const char *na
 	fn(arg, "fix_bytes_total", "dir=\"in\"", g->st.bytes_in);
 	fn(arg, "fix_bytes_total", "dir=\"out\"", g->st.bytes_out);
 	fn(arg, "fix_send_partial_total", NULL, g->st.send_partial);
+	fn(arg, "journal_appends_total", NULL, g->st.journal_appends);
+	fn(arg, "journal_rejects_total", NULL, g->st.journal_rejects);
+	fn(arg, "journal_replayed_total", NULL, g->st.replayed);
+	fn(arg, "journal_replay_tail_resent_total", NULL, g->st.replay_tail_resent);
+	fn(arg, "journal_held_for_durability_total", NULL, g->st.held_for_durability);
+	if (g->jw) {
+		uint64_t jc[JR_C__COUNT];
+		jr_writer_counters(g->jw, jc);
+		for (unsigned k = 0; k < JR_C__COUNT; k++) {
+			snprintf(label, sizeof(label), "counter=\"%s\"", jr_ctr_name((enum jr_ctr)k));
+			fn(arg, "journal_writer_total", label, jc[k]);
+		}
+		fn(arg, "journal_committed_seq", NULL, jr_committed_seq(g->jw));
+		fn(arg, "journal_durable_seq", NULL, jr_durable_seq(g->jw));
+	}
+	fn(arg, "state_checksum", NULL, g->checksum);
 	uint64_t c[FIX_SC__COUNT] = { 0 }, d[FIX_DR__COUNT] = { 0 };
 	for (unsigned i = 0; i < g->n_sess; i++) {
 		const struct fix_session_stats *s = fix_session_stats(g->sess[i].fs);

@@ -42,6 +42,13 @@ struct og_risk_cfg {
 	uint8_t stp;                      /* enum me_stp for every order */
 };
 
+struct og_journal_cfg {
+	char dir[256];                    /* empty: no journal (orders do not survive a restart) */
+	int power_safe;                   /* acknowledge only after the journal is flushed */
+	uint64_t segment_size;
+	uint32_t flush_interval_us;
+};
+
 struct og_cfg {
 	uint32_t listen_ip_be;
 	uint16_t listen_port;
@@ -52,6 +59,7 @@ struct og_cfg {
 	struct og_instrument_cfg instruments[OG_MAX_INSTRUMENTS];
 	uint32_t n_instruments;
 	struct og_risk_cfg risk;
+	struct og_journal_cfg journal;
 };
 
 /* Reasons a connection was closed by the gateway itself (sessions have their
@@ -79,6 +87,7 @@ enum og_app_err {
 	OG_ERR_UNKNOWN_ORDER,     /* cancel/replace/status of no live order */
 	OG_ERR_ACCOUNTS_FULL,
 	OG_ERR_UNSUPPORTED_MSG,   /* BusinessMessageReject for a message type */
+	OG_ERR_JOURNAL,           /* journal could not take the request (back-pressure) */
 	OG_ERR__COUNT
 };
 const char *og_app_err_name(enum og_app_err e);
@@ -90,13 +99,26 @@ struct og_stats {
 	uint64_t orders_in, cancels_in, replaces_in, status_in, mass_cancels_in;
 	uint64_t reports_out, send_partial, bytes_in, bytes_out;
 	uint64_t polls, epoll_events;
+	uint64_t journal_appends, journal_rejects;   /* order-path records; rejects = back-pressure */
+	uint64_t replayed, replay_tail_resent;       /* start-up replay */
+	uint64_t held_for_durability;                /* sends deferred until the journal was flushed */
 };
 
 struct og;
 
 /* Build the gateway: loads the session file, opens every session's message
- * store, creates the engine, risk and instruments, and listens. Main lcore at
- * start-up. Returns NULL with err filled. */
+ * store, creates the engine, risk and instruments, opens the journal (torn
+ * tail truncated and reported; damage before the tail refuses start-up),
+ * replays it to rebuild books, orders, risk usage and ClOrdIDs, and listens.
+ * Main lcore at start-up. Returns NULL with err filled.
+ *
+ * The journal is written ahead: every request that reaches risk (new,
+ * cancel, replace, mass cancel) is appended before it is processed, with the
+ * time it is processed at, so replay through the same deterministic engine
+ * gives the same state, ids and ExecIDs. Reports are not journaled: the FIX
+ * message store keeps what was sent. A request whose reports never reached
+ * the store (a crash between the append and the reports) is processed again
+ * with its reports sent, so an order in the journal is always acknowledged. */
 struct og *og_create(const struct og_cfg *cfg, char *err, size_t errlen);
 void og_destroy(struct og *g);
 
@@ -108,6 +130,9 @@ unsigned og_poll(struct og *g, uint64_t now_ns);
 void og_set_tick_sink(struct og *g, int (*fn)(void *ctx, const struct md_tick *t), void *ctx);
 
 const struct og_stats *og_stats(const struct og *g);
+/* Running hash of every engine event since the start of the journal: equal
+ * after a replay and after the live run that wrote the journal. */
+uint64_t og_state_checksum(const struct og *g);
 /* Visit every counter (gateway, sessions summed, engine, risk) as
  * (metric family, labels or NULL, value). Main lcore; values racy. */
 void og_foreach_counter(const struct og *g, void (*fn)(void *arg, const char *name, const char *label, uint64_t v),

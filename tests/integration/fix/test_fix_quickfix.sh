@@ -83,6 +83,9 @@ collar_pct = 20
 max_open_orders_session = 100000
 order_rate_per_sec = 1000000
 credit_limit = 1000000000
+[journal]
+dir = $T/journal
+segment_size = 4M
 CONF
 
 fail=0
