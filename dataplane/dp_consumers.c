@@ -92,6 +92,14 @@ static unsigned drain_ticks(struct oriond *od, struct rte_ring *r, char kind, ui
 unsigned dp_consumers_poll(struct oriond *od)
 {
 	unsigned work = 0;
+	if (od->order_events) {
+		/* Order events for the control plane's live views; the journal is
+		 * their durable copy (export tails it). */
+		struct me_event ev[32];
+		unsigned n = rte_ring_sc_dequeue_burst_elem(od->order_events, ev, sizeof(ev[0]), 32, NULL);
+		od->cons.order_events += n;
+		work += n;
+	}
 	for (unsigned i = 0; i < od->n_lcores; i++) {
 		struct dp_lcore *lc = &od->lcores[i];
 		if (!lc->event_ring)

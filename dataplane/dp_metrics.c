@@ -17,6 +17,7 @@
 #include <rte_cycles.h>
 
 #include "common/orion_time.h"
+#include "dataplane/me/risk.h"
 #include "dataplane/oriond.h"
 
 int dp_metrics_open(struct oriond *od)
@@ -112,12 +113,140 @@ void dp_metrics_write(struct oriond *od, FILE *f)
 		   "# TYPE orion_consumer_records_total counter\n"
 		   "orion_consumer_records_total{stream=\"ticks\"} %" PRIu64 "\n"
 		   "orion_consumer_records_total{stream=\"conflated\"} %" PRIu64 "\n"
-		   "orion_consumer_records_total{stream=\"events\"} %" PRIu64 "\n",
-		od->cons.ticks, od->cons.conflated, od->cons.events);
+		   "orion_consumer_records_total{stream=\"events\"} %" PRIu64 "\n"
+		   "orion_consumer_records_total{stream=\"order_events\"} %" PRIu64 "\n"
+		   "orion_admin_commands_total{result=\"sent\"} %" PRIu64 "\n"
+		   "orion_admin_commands_total{result=\"ring_full\"} %" PRIu64 "\n",
+		od->cons.ticks, od->cons.conflated, od->cons.events, od->cons.order_events, od->cons.cmds_sent,
+		od->cons.cmds_ring_full);
 	fprintf(f, "# HELP orion_tsc_hz Calibrated TSC frequency (cycles counters divide by it).\n"
 		   "# TYPE orion_tsc_hz gauge\norion_tsc_hz %" PRIu64 "\n", g_orion_clock.tsc_hz);
 	fprintf(f, "# HELP orion_uptime_seconds Seconds since start.\n# TYPE orion_uptime_seconds gauge\n"
 		   "orion_uptime_seconds %.3f\n", (double)(orion_monotonic_ns() - od->start_ns) / 1e9);
+}
+
+/* Value of key in a query string "a=1&b=2" (copied into out), or NULL. */
+static const char *qget(const char *q, const char *key, char *out, size_t cap)
+{
+	size_t kl = strlen(key);
+	for (const char *p = q; p && *p;) {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		if (len > kl && !strncmp(p, key, kl) && p[kl] == '=') {
+			size_t vl = len - kl - 1;
+			if (vl >= cap)
+				vl = cap - 1;
+			memcpy(out, p + kl + 1, vl);
+			out[vl] = '\0';
+			return out;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return NULL;
+}
+
+static int qnum(const char *q, const char *key, uint64_t max, uint64_t *out, int *present)
+{
+	char v[32];
+	*present = 0;
+	if (!qget(q, key, v, sizeof(v)))
+		return 0;
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(v, &end, 10);
+	if (!v[0] || *end || errno || x > max)
+		return -1;
+	*out = x;
+	*present = 1;
+	return 0;
+}
+
+#define JSON_ERR(m, code, msg, field)                                                                         \
+	(fprintf(m, "{\"code\":\"%s\",\"message\":\"%s\",\"field\":\"%s\"}\n", code, msg, field), "400 Bad Request")
+
+/* POST /admin/kill?scope=global|tenant|session|account&id=N&on=1|0&cancel=1|0
+ * POST /admin/limits?session=N&rate=R&burst=B&max_open_orders=N
+ * POST /admin/limits?account=N&max_order_qty=Q&max_notional=X&credit_limit=C&max_open_orders=N
+ *      (amounts in 1e-8 currency units, 0 = unlimited)
+ * Until the control plane serves the authenticated API, these live on the
+ * local endpoint only: keep [metrics] listen on 127.0.0.1. */
+static const char *admin(struct oriond *od, const char *path, const char *q, FILE *m)
+{
+	struct risk_cmd cmd;
+	memset(&cmd, 0, sizeof(cmd));
+	uint64_t v;
+	int has;
+	if (!strcmp(path, "/admin/kill")) {
+		static const char *const scopes[] = { "global", "tenant", "session", "account" };
+		char sc[16] = "";
+		int scope = -1;
+		qget(q, "scope", sc, sizeof(sc));
+		for (int i = 0; i < 4; i++)
+			if (!strcmp(sc, scopes[i]))
+				scope = i;
+		if (scope < 0)
+			return JSON_ERR(m, "bad_scope", "scope must be global, tenant, session or account", "scope");
+		cmd.type = RISK_CMD_KILL;
+		cmd.scope = (uint8_t)scope;
+		if (qnum(q, "id", UINT32_MAX - 1, &v, &has) || (scope && !has))
+			return JSON_ERR(m, "bad_id", "id must be a number for this scope", "id");
+		cmd.id = has ? (uint32_t)v : 0;
+		if (qnum(q, "on", 1, &v, &has) || !has)
+			return JSON_ERR(m, "bad_on", "on must be 0 or 1", "on");
+		cmd.flags = v ? RISK_CMDF_ON : 0;
+		if (qnum(q, "cancel", 1, &v, &has))
+			return JSON_ERR(m, "bad_cancel", "cancel must be 0 or 1", "cancel");
+		if (has && v)
+			cmd.flags |= RISK_CMDF_CANCEL;
+	} else if (!strcmp(path, "/admin/limits")) {
+		int hs, ha;
+		uint64_t sid, aid;
+		if (qnum(q, "session", UINT32_MAX - 1, &sid, &hs) || qnum(q, "account", UINT32_MAX - 1, &aid, &ha) ||
+		    hs == ha)
+			return JSON_ERR(m, "bad_target", "give exactly one of session=N or account=N", "session");
+		if (hs) {
+			cmd.type = RISK_CMD_SESSION_LIMITS;
+			cmd.id = (uint32_t)sid;
+			if (qnum(q, "rate", UINT32_MAX, &v, &has))
+				return JSON_ERR(m, "bad_value", "rate must be a number", "rate");
+			cmd.u.session.rate_per_s = (uint32_t)v * (uint32_t)has;
+			if (qnum(q, "burst", UINT32_MAX, &v, &has))
+				return JSON_ERR(m, "bad_value", "burst must be a number", "burst");
+			cmd.u.session.burst = has ? (uint32_t)v : (cmd.u.session.rate_per_s ? cmd.u.session.rate_per_s : 1);
+			if (qnum(q, "max_open_orders", UINT32_MAX, &v, &has))
+				return JSON_ERR(m, "bad_value", "max_open_orders must be a number", "max_open_orders");
+			cmd.u.session.max_open_orders = (uint32_t)v * (uint32_t)has;
+		} else {
+			cmd.type = RISK_CMD_ACCOUNT_LIMITS;
+			cmd.id = (uint32_t)aid;
+			if (qnum(q, "max_order_qty", UINT32_MAX, &v, &has))
+				return JSON_ERR(m, "bad_value", "max_order_qty must be a number", "max_order_qty");
+			cmd.u.account.max_order_qty = (uint32_t)v * (uint32_t)has;
+			if (qnum(q, "max_open_orders", UINT32_MAX, &v, &has))
+				return JSON_ERR(m, "bad_value", "max_open_orders must be a number", "max_open_orders");
+			cmd.u.account.max_open_orders = (uint32_t)v * (uint32_t)has;
+			if (qnum(q, "max_notional", INT64_MAX, &v, &has))
+				return JSON_ERR(m, "bad_value", "max_notional must be a number", "max_notional");
+			cmd.u.account.max_order_notional = has ? (int64_t)v : 0;
+			if (qnum(q, "credit_limit", INT64_MAX, &v, &has))
+				return JSON_ERR(m, "bad_value", "credit_limit must be a number", "credit_limit");
+			cmd.u.account.credit_limit = has ? (int64_t)v : 0;
+		}
+	} else {
+		fprintf(m, "{\"code\":\"not_found\",\"message\":\"no such admin path\",\"field\":\"\"}\n");
+		return "404 Not Found";
+	}
+	int rc = dp_send_cmd(od, &cmd);
+	if (rc == -ENOTSUP) {
+		fprintf(m, "{\"code\":\"no_order_entry\",\"message\":\"FIX order entry is not configured\",\"field\":\"\"}\n");
+		return "409 Conflict";
+	}
+	if (rc) {
+		fprintf(m, "{\"code\":\"busy\",\"message\":\"command ring full, retry\",\"field\":\"\"}\n");
+		return "503 Service Unavailable";
+	}
+	fprintf(m, "{\"ok\":true}\n");
+	return "202 Accepted";
 }
 
 void dp_metrics_poll(struct oriond *od)
@@ -145,20 +274,28 @@ void dp_metrics_poll(struct oriond *od)
 		char *body = NULL;
 		size_t blen = 0;
 		FILE *m = open_memstream(&body, &blen);
-		const char *status = "200 OK";
+		const char *status = "200 OK", *ctype = "text/plain; version=0.0.4";
 		if (m) {
-			if (strncmp(req, "GET /metrics", 12) == 0) {
+			char method[8] = "", target[512] = "";
+			if (sscanf(req, "%7s %511s", method, target) == 2 && !strcmp(method, "GET") &&
+			    !strcmp(target, "/metrics")) {
 				dp_metrics_write(od, m);
+			} else if (!strcmp(method, "POST") && !strncmp(target, "/admin/", 7)) {
+				char *qs = strchr(target, '?');
+				if (qs)
+					*qs++ = '\0';
+				ctype = "application/json";
+				status = admin(od, target, qs ? qs : "", m);
 			} else {
 				status = "404 Not Found";
-				fputs("only GET /metrics is served here\n", m);
+				fputs("GET /metrics, POST /admin/kill, POST /admin/limits\n", m);
 			}
 			fclose(m);
 		}
 		char head[256];
 		int hl = snprintf(head, sizeof(head),
-				  "HTTP/1.1 %s\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: %zu\r\n"
-				  "Connection: close\r\n\r\n", status, blen);
+				  "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+				  "Connection: close\r\n\r\n", status, ctype, blen);
 		/* Blocking writes bounded by a send timeout. */
 		struct timeval tv = { .tv_sec = 1 };
 		setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));

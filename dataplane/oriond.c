@@ -90,6 +90,36 @@ static int out_rereq(void *ctx, uint16_t feed_idx, const uint8_t *pkt, uint16_t 
 	return 0;
 }
 
+static int og_event_out(void *ctx, const struct me_event *ev)
+{
+	struct oriond *od = ctx;
+	return rte_ring_sp_enqueue_elem(od->order_events, (void *)ev, sizeof(*ev));
+}
+
+static unsigned og_event_room(void *ctx)
+{
+	struct oriond *od = ctx;
+	return rte_ring_free_count(od->order_events);
+}
+
+static int og_next_cmd(void *ctx, struct risk_cmd *cmd)
+{
+	struct oriond *od = ctx;
+	return rte_ring_sc_dequeue_elem(od->order_cmds, cmd, sizeof(*cmd)) == 0;
+}
+
+int dp_send_cmd(struct oriond *od, const struct risk_cmd *cmd)
+{
+	if (!od->order_cmds)
+		return -ENOTSUP;
+	if (rte_ring_mp_enqueue_elem(od->order_cmds, (void *)cmd, sizeof(*cmd)) != 0) {
+		od->cons.cmds_ring_full++;
+		return -ENOBUFS;
+	}
+	od->cons.cmds_sent++;
+	return 0;
+}
+
 /* ---- dataplane stages ---- */
 
 /* Classify one frame and run the feed stage (run-to-completion) or hand it to
@@ -443,6 +473,12 @@ static int setup(struct oriond *od)
 			return -EINVAL;
 		}
 		og_set_tick_sink(od->og, out_tick, od->order_lc);
+		if (!(od->order_events = ring_elem("order_events", od->order_lc->lcore_id, sizeof(struct me_event),
+						   od->cfg.tick_ring_size)) ||
+		    !(od->order_cmds = ring_elem("order_cmds", od->order_lc->lcore_id, sizeof(struct risk_cmd), 1024)))
+			return -ENOMEM;
+		struct og_io io = { .event = og_event_out, .event_room = og_event_room, .next_cmd = og_next_cmd, .ctx = od };
+		og_set_io(od->og, &io);
 		od->order_lc->og = od->og;
 		printf("oriond: FIX 4.4 acceptor on port %u, %u instrument(s)\n", od->cfg.og.listen_port,
 		       od->cfg.og.n_instruments);

@@ -65,7 +65,7 @@ struct dp_feed_rt {
 };
 
 struct dp_consumer_stats {
-	uint64_t ticks, conflated, events, ticklog_lines;
+	uint64_t ticks, conflated, events, ticklog_lines, order_events, cmds_sent, cmds_ring_full;
 };
 
 struct oriond {
@@ -79,6 +79,8 @@ struct oriond {
 	struct dp_feed_rt feed_rt[DP_MAX_FEEDS];
 	struct og *og;
 	struct dp_lcore *order_lc;
+	struct rte_ring *order_events;   /* order lcore → main: struct me_event */
+	struct rte_ring *order_cmds;     /* main → order lcore: struct risk_cmd */
 	/* main lcore only */
 	FILE *ticklog;
 	struct dp_consumer_stats cons;
@@ -91,6 +93,10 @@ int dp_consumers_open(struct oriond *od);
 /* Drain the rings; returns records handled. */
 unsigned dp_consumers_poll(struct oriond *od);
 void dp_consumers_close(struct oriond *od);
+
+/* Queue a control command for the order lcore. 0, -ENOTSUP (no FIX order
+ * entry), -ENOBUFS (ring full). Main lcore. */
+int dp_send_cmd(struct oriond *od, const struct risk_cmd *cmd);
 
 /* dp_metrics.c — main lcore. */
 /* Listen on [metrics] listen (no-op when unset). Returns 0 or -errno. */

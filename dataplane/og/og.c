@@ -1,5 +1,6 @@
 /* Order gateway: see og.h. */
 #include "dataplane/og/og.h"
+#include "dataplane/og/og_journal.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -32,44 +33,7 @@
 
 enum { CONN_FREE = 0, CONN_PRELOGON, CONN_BOUND };
 
-/* Journal record types of the order path (jr type field). */
-enum og_jr_type {
-	OG_JR_CONFIG = 0x0101,    /* first record: the session and instrument sets */
-	OG_JR_NEW = 0x0102,
-	OG_JR_CANCEL = 0x0103,
-	OG_JR_REPLACE = 0x0104,
-	OG_JR_MASS = 0x0105,
-};
 
-/* Common head of every request record. out_seq: the submitting session's next
- * outbound MsgSeqNum before the request ran (recovery compares it with the
- * store to see whether the request's reports were committed). */
-struct og_jr_head {
-	uint32_t sess;
-	uint32_t pad_;
-	uint64_t out_seq;
-};
-struct og_jr_new {
-	struct og_jr_head h;
-	struct me_new_order req;
-	char account[16];         /* FIX 1 as received ("" = session default) */
-};
-struct og_jr_cancel {
-	struct og_jr_head h;
-	struct me_cancel_req req;
-};
-struct og_jr_replace {
-	struct og_jr_head h;
-	struct me_replace_req req;
-};
-struct og_jr_mass {
-	struct og_jr_head h;
-	struct me_mass_cancel mc;
-	uint8_t report;           /* 1: answer with an OrderMassCancelReport */
-	char cl_ord_id[ME_CLORDID_LEN + 1];
-	char type;                /* 530 */
-};
-#define OG_JR_CONFIG_MAX 8192
 
 struct og_conn {
 	int fd;
@@ -142,6 +106,7 @@ struct og {
 	int (*tick_fn)(void *ctx, const struct md_tick *t);
 	void *tick_ctx;
 	struct jr_writer *jw;
+	struct og_io io;
 	int replaying;            /* replay: state only, no reports */
 	uint64_t cur_jseq;        /* journal seq of the request being processed */
 	uint64_t checksum;
@@ -154,7 +119,7 @@ static const char *const g_close_names[OG_CLOSE__COUNT] = {
 };
 static const char *const g_err_names[OG_ERR__COUNT] = {
 	"decode", "clordid_too_long", "duplicate_clordid", "unknown_symbol", "unsupported",
-	"unknown_order", "accounts_full", "unsupported_msgtype", "journal",
+	"unknown_order", "accounts_full", "unsupported_msgtype", "journal", "downstream_busy",
 };
 const char *og_close_name(enum og_close c) { return (unsigned)c < OG_CLOSE__COUNT ? g_close_names[c] : "?"; }
 const char *og_app_err_name(enum og_app_err e) { return (unsigned)e < OG_ERR__COUNT ? g_err_names[e] : "?"; }
@@ -432,6 +397,18 @@ static void on_me_event(void *ctx, const struct me_event *ev)
 	const uint8_t *b = (const uint8_t *)ev;
 	for (size_t i = 0; i < sizeof(*ev); i++)
 		g->checksum = (g->checksum ^ b[i]) * 0x100000001b3ull;
+	if (!g->replaying) {
+		/* Outbox: the event goes to the journal (for export) and to the
+		 * control plane's ring (live views). */
+		if (g->jw && jr_append(g->jw, OG_JR_EVENT, ev, sizeof(*ev), ev->ts_ns) < 0)
+			g->st.events_unjournaled++;
+		if (g->io.event) {
+			if (g->io.event(g->io.ctx, ev) == 0)
+				g->st.events_out++;
+			else
+				g->st.events_dropped++;
+		}
+	}
 	switch (ev->type) {
 	case ME_EV_ACCEPTED: {
 		const struct me_order_info *o = &ev->u.order;
@@ -629,6 +606,10 @@ static void on_new_order(struct og *g, struct og_sess *ss, const struct fix_msg 
 	req.tif = (uint8_t)(o.tif - '0');
 	req.flags = has_exec_inst(m, '6') ? ME_OF_POST_ONLY : 0;
 	req.stp = g->cfg.risk.stp;
+	if (g->io.event_room && g->io.event_room(g->io.ctx) < OG_EVENT_ROOM_MIN) {
+		reject_new(g, ss, &o, OG_ERR_DOWNSTREAM_BUSY, 99, "downstream busy, order not accepted");
+		return;
+	}
 	struct og_jr_new rec = { .h = jr_head(ss), .req = req };
 	if (o.account.p)
 		memcpy(rec.account, o.account.p, o.account.len); /* < ACCT_NAME, checked by account_id() */
@@ -945,9 +926,29 @@ static void sess_disconnect(void *ctx, struct fix_session *s, enum fix_disc_reas
 	}
 }
 
+static void journal_session(struct og_sess *ss, uint32_t kind)
+{
+	struct og *g = ss->g;
+	if (!g->jw)
+		return;
+	struct og_jr_session r = { .sess = ss->id, .kind = kind,
+				   .in_seq = fix_session_next_target_seq(ss->fs),
+				   .out_seq = fix_session_next_sender_seq(ss->fs) };
+	snprintf(r.target_comp_id, sizeof(r.target_comp_id), "%s", fix_session_config(ss->fs)->target_comp_id);
+	if (jr_append(g->jw, OG_JR_SESSION, &r, sizeof(r), g->now) < 0)
+		g->st.events_unjournaled++;
+}
+
+static void sess_on_logon(void *ctx, struct fix_session *s)
+{
+	(void)s;
+	journal_session(ctx, OG_SESS_LOGON);
+}
+
 static void sess_on_logout(void *ctx, struct fix_session *s)
 {
 	struct og_sess *ss = ctx;
+	journal_session(ss, OG_SESS_LOGOUT);
 	if (fix_session_config(s)->cancel_on_disconnect) {
 		struct og_jr_mass rec = { .h = jr_head(ss), .type = '7',
 					  .mc = { .match = ME_MC_SESSION, .session_id = ss->id, .reason = ME_CXL_MASS } };
@@ -961,6 +962,7 @@ static const struct fix_session_ops g_sess_ops = {
 	.deliver = on_deliver,
 	.disconnect = sess_disconnect,
 	.on_logout = sess_on_logout,
+	.on_logon = sess_on_logon,
 };
 
 /* Route a pre-logon connection once its first message is complete: find the
@@ -1111,6 +1113,15 @@ unsigned og_poll(struct og *g, uint64_t now_ns)
 			}
 		}
 	}
+	if (g->io.next_cmd) {
+		struct og_jr_risk_cmd rc = { .h = { .sess = UINT32_MAX } };
+		for (int k = 0; k < 16 && g->io.next_cmd(g->io.ctx, &rc.cmd); k++) {
+			if (journal(g, OG_JR_RISK_CMD, &rc, sizeof(rc)) != 0 || risk_apply_cmd(g->risk, &rc.cmd) != 0)
+				g->st.cmds_rejected++;
+			else
+				g->st.cmds_applied++;
+		}
+	}
 	if (now_ns >= g->next_timer) {
 		g->next_timer = now_ns + TIMER_NS;
 		for (unsigned i = 0; i < g->n_sess; i++)
@@ -1123,6 +1134,8 @@ unsigned og_poll(struct og *g, uint64_t now_ns)
 }
 
 /* ---- set-up -------------------------------------------------------------- */
+
+void og_set_io(struct og *g, const struct og_io *io) { g->io = *io; }
 
 void og_set_tick_sink(struct og *g, int (*fn)(void *ctx, const struct md_tick *t), void *ctx)
 {
@@ -1219,7 +1232,7 @@ static int config_text(const struct og *g, char *buf, size_t cap)
 static void replay_one(struct og *g, const struct jr_rec *rec)
 {
 	const struct og_jr_head *h = rec->payload;
-	struct og_sess *ss = &g->sess[h->sess];
+	struct og_sess *ss = h->sess < g->n_sess ? &g->sess[h->sess] : NULL;
 	g->now = rec->ts_ns;
 	g->cur_jseq = rec->seq;
 	switch (rec->type) {
@@ -1240,6 +1253,9 @@ static void replay_one(struct og *g, const struct jr_rec *rec)
 	case OG_JR_MASS:
 		exec_mass(g, ss, rec->payload);
 		break;
+	case OG_JR_RISK_CMD:
+		risk_apply_cmd(g->risk, &((const struct og_jr_risk_cmd *)rec->payload)->cmd);
+		break;
 	default:
 		break;
 	}
@@ -1253,6 +1269,7 @@ static uint32_t rec_min_len(uint16_t type)
 	case OG_JR_CANCEL: return sizeof(struct og_jr_cancel);
 	case OG_JR_REPLACE: return sizeof(struct og_jr_replace);
 	case OG_JR_MASS: return sizeof(struct og_jr_mass);
+	case OG_JR_RISK_CMD: return sizeof(struct og_jr_risk_cmd);
 	default: return 0;
 	}
 }
@@ -1299,8 +1316,11 @@ static int replay(struct og *g, char *err, size_t errlen)
 			}
 			continue;
 		}
+		if (rec.type == OG_JR_EVENT || rec.type == OG_JR_SESSION)
+			continue; /* outbox records: outputs, rebuilt by the replay itself */
 		uint32_t need = rec_min_len(rec.type);
-		if (!need || rec.len != need || ((const struct og_jr_head *)rec.payload)->sess >= g->n_sess) {
+		uint32_t sess = need ? ((const struct og_jr_head *)rec.payload)->sess : 0;
+		if (!need || rec.len != need || (sess >= g->n_sess && !(rec.type == OG_JR_RISK_CMD && sess == UINT32_MAX))) {
 			snprintf(err, errlen, "journal %s: record %llu: unknown type 0x%x or bad length %u",
 				 g->cfg.journal.dir, (unsigned long long)rec.seq, rec.type, rec.len);
 			jr_reader_close(r);
@@ -1321,7 +1341,7 @@ static int replay(struct og *g, char *err, size_t errlen)
 	jr_reader_close(r);
 	if (have_pend) {
 		const struct og_jr_head *h = pend.rec.payload;
-		if (fix_session_next_sender_seq(g->sess[h->sess].fs) == h->out_seq) {
+		if (h->sess < g->n_sess && fix_session_next_sender_seq(g->sess[h->sess].fs) == h->out_seq) {
 			g->replaying = 0; /* its reports were never committed: send them now */
 			g->st.replay_tail_resent++;
 		}
@@ -1499,6 +1519,11 @@ void og_foreach_counter(const struct og *g, void (*fn)(void *arg, const char *na
 	fn(arg, "journal_replayed_total", NULL, g->st.replayed);
 	fn(arg, "journal_replay_tail_resent_total", NULL, g->st.replay_tail_resent);
 	fn(arg, "journal_held_for_durability_total", NULL, g->st.held_for_durability);
+	fn(arg, "journal_events_unjournaled_total", NULL, g->st.events_unjournaled);
+	fn(arg, "og_events_total", "result=\"out\"", g->st.events_out);
+	fn(arg, "og_events_total", "result=\"ring_full\"", g->st.events_dropped);
+	fn(arg, "og_commands_total", "result=\"applied\"", g->st.cmds_applied);
+	fn(arg, "og_commands_total", "result=\"rejected\"", g->st.cmds_rejected);
 	if (g->jw) {
 		uint64_t jc[JR_C__COUNT];
 		jr_writer_counters(g->jw, jc);

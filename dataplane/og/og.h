@@ -23,6 +23,7 @@
 
 #include "common/orion_tick.h"
 #include "dataplane/me/me_types.h"
+#include "dataplane/me/risk.h"
 
 #define OG_MAX_INSTRUMENTS 1024
 
@@ -88,6 +89,7 @@ enum og_app_err {
 	OG_ERR_ACCOUNTS_FULL,
 	OG_ERR_UNSUPPORTED_MSG,   /* BusinessMessageReject for a message type */
 	OG_ERR_JOURNAL,           /* journal could not take the request (back-pressure) */
+	OG_ERR_DOWNSTREAM_BUSY,   /* event ring to the control plane full (back-pressure) */
 	OG_ERR__COUNT
 };
 const char *og_app_err_name(enum og_app_err e);
@@ -102,6 +104,8 @@ struct og_stats {
 	uint64_t journal_appends, journal_rejects;   /* order-path records; rejects = back-pressure */
 	uint64_t replayed, replay_tail_resent;       /* start-up replay */
 	uint64_t held_for_durability;                /* sends deferred until the journal was flushed */
+	uint64_t events_out, events_dropped, events_unjournaled;
+	uint64_t cmds_applied, cmds_rejected;        /* control commands (invalid or journal full) */
 };
 
 struct og;
@@ -125,6 +129,24 @@ void og_destroy(struct og *g);
 /* One turn: accept, read, run sessions, flush, timers. Returns the work done
  * (messages handled + connections changed), 0 when idle. Order lcore. */
 unsigned og_poll(struct og *g, uint64_t now_ns);
+
+/* Links to the control plane (all optional; set before the lcore runs; all
+ * called on the order lcore, never blocking):
+ *   event       every engine event (orders, trades, cancels, rejects); returns
+ *               0 or -ENOBUFS (counted, the event is still journaled);
+ *   event_room  free slots downstream: below OG_EVENT_ROOM_MIN, new orders are
+ *               rejected ("downstream busy") instead of stalling the lcore;
+ *   next_cmd    the next control command (limits, kill switch) or 0 when none:
+ *               journaled, then applied. */
+#define OG_EVENT_ROOM_MIN 64
+struct og_io {
+	int (*event)(void *ctx, const struct me_event *ev);
+	unsigned (*event_room)(void *ctx);
+	int (*next_cmd)(void *ctx, struct risk_cmd *cmd);
+	void *ctx;
+};
+struct risk_cmd;
+void og_set_io(struct og *g, const struct og_io *io);
 
 /* Where the engine's book ticks go (optional; set before the lcore runs). */
 void og_set_tick_sink(struct og *g, int (*fn)(void *ctx, const struct md_tick *t), void *ctx);
