@@ -55,6 +55,7 @@ struct og_sess {
 	int want_out;             /* EPOLLOUT registered */
 	uint32_t account;         /* default account id: the session index */
 	uint64_t hold_seq;        /* power-safe mode: out bytes wait until this journal seq is durable */
+	int dirty;                /* on g->dirty: bytes to write at the end of the poll turn */
 };
 
 /* ClOrdIDs by (session, ClOrdID): 41 lookups for live orders, and duplicate
@@ -87,6 +88,8 @@ struct og {
 	struct fix_config fc;
 	struct og_sess *sess;
 	unsigned n_sess;
+	uint32_t *dirty;          /* sessions with bytes gathered this turn */
+	unsigned n_dirty;
 	struct og_conn *conns;
 	int lfd, epfd;
 	struct me_engine *me;
@@ -849,42 +852,39 @@ static void want_out(struct og *g, struct og_sess *ss, int on)
 	ss->want_out = on;
 }
 
+static void flush_out(struct og *g, struct og_sess *ss);
+
+/* Outbound bytes are gathered per session and written once per poll turn
+ * (og_poll flushes the sessions marked dirty): one send() carries every
+ * report of a burst instead of one syscall per report. */
 static int sess_send(void *ctx, const char *data, size_t len)
 {
 	struct og_sess *ss = ctx;
 	struct og *g = ss->g;
 	if (ss->conn < 0)
 		return -ENOTCONN;
-	size_t done = 0;
 	/* Power-safe mode: nothing about a request leaves before the journal
 	 * holding it is flushed (group commit: og_poll releases held bytes). */
-	int hold = g->cfg.journal.power_safe && g->jw && g->cur_jseq > jr_durable_seq(g->jw);
-	if (hold) {
+	if (g->cfg.journal.power_safe && g->jw && g->cur_jseq > jr_durable_seq(g->jw)) {
 		if (g->cur_jseq > ss->hold_seq)
 			ss->hold_seq = g->cur_jseq;
 		g->st.held_for_durability++;
 	}
-	if (ss->out_len == 0 && !hold) {
-		ssize_t w = send(g->conns[ss->conn].fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+	if (ss->out_off + ss->out_len + len > OUT_BUF) {
+		flush_out(g, ss);
+		if (ss->conn < 0)
 			return -EPIPE;
-		done = w > 0 ? (size_t)w : 0;
-		g->st.bytes_out += done;
-		if (done == len)
-			return 0;
-		g->st.send_partial++;
-	}
-	size_t rest = len - done;
-	if (ss->out_off + ss->out_len + rest > OUT_BUF) {
 		memmove(ss->out, ss->out + ss->out_off, ss->out_len);
 		ss->out_off = 0;
-		if (ss->out_len + rest > OUT_BUF)
+		if (ss->out_len + len > OUT_BUF)
 			return -ENOBUFS; /* the session disconnects: the peer stopped reading */
 	}
-	memcpy(ss->out + ss->out_off + ss->out_len, data + done, rest);
-	ss->out_len += (uint32_t)rest;
-	if (!hold)
-		want_out(g, ss, 1);
+	memcpy(ss->out + ss->out_off + ss->out_len, data, len);
+	ss->out_len += (uint32_t)len;
+	if (!ss->dirty) {
+		ss->dirty = 1;
+		g->dirty[g->n_dirty++] = ss->id;
+	}
 	return 0;
 }
 
@@ -895,6 +895,7 @@ static void flush_out(struct og *g, struct og_sess *ss)
 	if (ss->hold_seq && g->jw && ss->hold_seq > jr_durable_seq(g->jw))
 		return; /* power-safe: not durable yet */
 	ss->hold_seq = 0;
+	g->st.send_calls++;
 	ssize_t w = send(g->conns[ss->conn].fd, ss->out + ss->out_off, ss->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (w < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -907,6 +908,8 @@ static void flush_out(struct og *g, struct og_sess *ss)
 	g->st.bytes_out += (uint64_t)w;
 	ss->out_off += (uint32_t)w;
 	ss->out_len -= (uint32_t)w;
+	if (ss->out_len)
+		g->st.send_partial++;
 	if (!ss->out_len) {
 		ss->out_off = 0;
 		want_out(g, ss, 0);
@@ -1102,6 +1105,15 @@ unsigned og_poll(struct og *g, uint64_t now_ns)
 	}
 	if (n > 0)
 		g->st.epoll_events += (uint64_t)n;
+	/* Write what this turn produced: one send() per session. */
+	for (unsigned i = 0; i < g->n_dirty; i++) {
+		struct og_sess *ss = &g->sess[g->dirty[i]];
+		ss->dirty = 0;
+		flush_out(g, ss);
+		if (ss->out_len && !ss->hold_seq)
+			want_out(g, ss, 1); /* the socket is full: finish on EPOLLOUT */
+	}
+	g->n_dirty = 0;
 	if (g->cfg.journal.power_safe && g->jw) {
 		uint64_t durable = jr_durable_seq(g->jw);
 		for (unsigned i = 0; i < g->n_sess; i++) {
@@ -1405,6 +1417,7 @@ struct og *og_create(const struct og_cfg *cfg, char *err, size_t errlen)
 		goto fail;
 	g->n_sess = g->fc.n_sessions;
 	g->sess = calloc(g->n_sess ? g->n_sess : 1, sizeof(*g->sess));
+	g->dirty = calloc(g->n_sess ? g->n_sess : 1, sizeof(*g->dirty));
 	g->conns = calloc(cfg->max_connections, sizeof(*g->conns));
 	/* live (<= max_orders) + finished (<= max_orders / 2) ids at load <= 1/2 */
 	uint32_t cap = 1;
@@ -1415,7 +1428,7 @@ struct og *og_create(const struct og_cfg *cfg, char *err, size_t errlen)
 	g->done_cap = cfg->max_orders / 2 ? cfg->max_orders / 2 : 1;
 	g->done = calloc(g->done_cap, sizeof(*g->done));
 	g->cum_notional = calloc(cfg->max_orders, sizeof(int64_t));
-	if (!g->sess || !g->conns || !g->cl || !g->done || !g->cum_notional) {
+	if (!g->sess || !g->dirty || !g->conns || !g->cl || !g->done || !g->cum_notional) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -1484,6 +1497,7 @@ void og_destroy(struct og *g)
 	if (g->epfd >= 0)
 		close(g->epfd);
 	free(g->sess);
+	free(g->dirty);
 	free(g->conns);
 	free(g->cl);
 	free(g->done);
@@ -1514,6 +1528,7 @@ void og_foreach_counter(const struct og *g, void (*fn)(void *arg, const char *na
 	fn(arg, "fix_bytes_total", "dir=\"in\"", g->st.bytes_in);
 	fn(arg, "fix_bytes_total", "dir=\"out\"", g->st.bytes_out);
 	fn(arg, "fix_send_partial_total", NULL, g->st.send_partial);
+	fn(arg, "fix_send_calls_total", NULL, g->st.send_calls);
 	fn(arg, "journal_appends_total", NULL, g->st.journal_appends);
 	fn(arg, "journal_rejects_total", NULL, g->st.journal_rejects);
 	fn(arg, "journal_replayed_total", NULL, g->st.replayed);

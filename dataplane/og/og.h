@@ -99,7 +99,7 @@ struct og_stats {
 	uint64_t closed[OG_CLOSE__COUNT];
 	uint64_t app_err[OG_ERR__COUNT];
 	uint64_t orders_in, cancels_in, replaces_in, status_in, mass_cancels_in;
-	uint64_t reports_out, send_partial, bytes_in, bytes_out;
+	uint64_t reports_out, send_partial, send_calls, bytes_in, bytes_out;
 	uint64_t polls, epoll_events;
 	uint64_t journal_appends, journal_rejects;   /* order-path records; rejects = back-pressure */
 	uint64_t replayed, replay_tail_resent;       /* start-up replay */
