@@ -33,6 +33,7 @@
 #include "dataplane/dp_md.h"
 #include "dataplane/dp_pkt.h"
 #include "dataplane/oriond.h"
+#include "fix/fix_config.h"
 
 static volatile sig_atomic_t g_stop;
 
@@ -538,7 +539,14 @@ int main(int argc, char **argv)
 	if (ticklog)
 		snprintf(od->cfg.ticklog_path, sizeof(od->cfg.ticklog_path), "%s", ticklog);
 	if (check_only) {
-		printf("oriond: %s: ok (%u ports, %u feeds)\n", cfg_path, od->cfg.n_ports, od->cfg.n_feeds);
+		static struct fix_config fc;
+		if (od->cfg.fix_enabled && fix_config_load(od->cfg.og.sessions_path, &fc, err, sizeof(err)) != 0) {
+			fprintf(stderr, "oriond: config error: %s\n", err);
+			return 2;
+		}
+		printf("oriond: %s: ok (%u ports, %u feeds, %u FIX sessions, %u instruments)\n", cfg_path,
+		       od->cfg.n_ports, od->cfg.n_feeds, od->cfg.fix_enabled ? fc.n_sessions : 0,
+		       od->cfg.og.n_instruments);
 		return 0;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
