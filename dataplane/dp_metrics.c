@@ -75,6 +75,7 @@ void dp_metrics_write(struct oriond *od, FILE *f)
 	LC_METRIC(f, "rx_bytes_total", "Bytes received by the lcore.", rx_bytes);
 	LC_METRIC(f, "md_packets_total", "Feed packets run through the market-data stage.", md_packets);
 	LC_METRIC(f, "ring_full_total", "Pipeline hand-over ring full (packet dropped).", ring_full);
+	LC_METRIC(f, "rx_backpressure_total", "Loop turns that left packets in the port queue: md ring full.", rx_backpressure);
 	LC_METRIC(f, "arp_replies_total", "ARP replies sent for the port address.", arp_replies);
 	LC_METRIC(f, "busy_cycles_total", "TSC cycles of loop turns that did work.", busy_cycles);
 	LC_METRIC(f, "idle_cycles_total", "TSC cycles of empty loop turns.", idle_cycles);

@@ -199,6 +199,16 @@ static void poll_md_inputs(struct dp_lcore *lc, uint64_t now_ns, unsigned *work)
 		dp_md_poll(od->feed_rt[lc->feeds[i]].md, now_ns);
 }
 
+static int rx_room(const struct oriond *od, unsigned burst)
+{
+	for (unsigned i = 0; i < od->n_lcores; i++) {
+		const struct rte_ring *r = od->lcores[i].in_ring;
+		if (r && rte_ring_free_count(r) < burst)
+			return 0;
+	}
+	return 1;
+}
+
 static int lcore_main(void *arg)
 {
 	struct dp_lcore *lc = arg;
@@ -212,6 +222,14 @@ static int lcore_main(void *arg)
 		uint64_t now_ns = orion_now_ns();
 		for (unsigned i = 0; i < lc->n_rx; i++) {
 			struct dp_port *p = &od->ports[lc->rx_ports[i]];
+			/* Pipeline back-pressure: while an md lcore's ring has no
+			 * room for a burst, leave the packets in the port's queue
+			 * (the NIC counts what it must drop) rather than receive
+			 * and drop them here. */
+			if (od->pipeline && !rx_room(od, burst)) {
+				lc->st.rx_backpressure++;
+				continue;
+			}
 			uint16_t n = rte_eth_rx_burst(p->port_id, 0, pk, burst);
 			lc->st.rx_packets += n;
 			for (uint16_t j = 0; j < n; j++) {
@@ -249,7 +267,7 @@ static int build_eal_args(const struct dp_cfg *c, char *store, size_t cap, char 
 		snprintf(prefix, sizeof(prefix), " --file-prefix=%s", c->file_prefix);
 	else if (c->in_memory && c->no_huge)
 		snprintf(prefix, sizeof(prefix), " --file-prefix=oriond%d", (int)getpid());
-	int n = snprintf(line, sizeof(line), "oriond -l %s -m %u%s%s%s%s --log-level=*:notice", c->lcores,
+	int n = snprintf(line, sizeof(line), "oriond --lcores=%s -m %u%s%s%s%s --log-level=*:notice", c->lcores,
 			 c->memory_mb, c->no_huge ? " --no-huge" : "", in_memory ? " --in-memory" : "",
 			 c->no_pci ? " --no-pci" : "", prefix);
 	if (n < 0 || (size_t)n >= sizeof(line))

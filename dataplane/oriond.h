@@ -32,7 +32,8 @@ struct oriond;
 struct dp_lcore_stats {
 	uint64_t rx_packets, rx_bytes, md_packets;
 	uint64_t drop[DP_PKT__COUNT];
-	uint64_t ring_full;          /* pipeline hand-over ring full */
+	uint64_t ring_full;          /* pipeline hand-over ring full (packet dropped) */
+	uint64_t rx_backpressure;    /* rx skipped: an md ring had no room for a burst */
 	uint64_t arp_replies;
 	uint64_t busy_cycles, idle_cycles, loops;
 };

@@ -6,13 +6,17 @@
 # end-of-run statistics.
 set -euo pipefail
 ORIOND=$1 FEEDSIM=$2 REF=$3
+# Optional 4th argument: the [eal] lcores value. With three lcores the layout
+# is pipelined (rx lcore -> ring -> md lcore); lcores may share a CPU
+# ("0@0,1@1,2@1") so the pipeline is tested on a 2-core machine too.
+LCORES=${4:-0-1}
 T=$(mktemp -d /tmp/orion-md-pcap.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
 "$FEEDSIM" pcap --out "$T/feed.pcap" --seed 42 --instruments 64 --messages 300000 --lines AB --real-tickers >/dev/null
 cat > "$T/oriond.conf" <<CONF
 [eal]
-lcores = 0-1
+lcores = $LCORES
 memory_mb = 512
 [dataplane]
 idle_exit = 1500ms
@@ -39,6 +43,8 @@ check "line B duplicates dropped" "$(metric 'orion_md_arb_duplicate_messages_tot
 check "book rejects" "$(grep -c '^orion_md_book_rejects_total.* [1-9]' "$T/out.txt" || true)" 0
 check "tick ring drops" "$(metric 'orion_md_tick_ring_full_total{feed="sim",stream="raw"}')" 0
 check "session end event" "$(grep -c 'session_end seq 300001' "$T/out.txt")" 1
+check "pipeline ring full" "$(grep -c '^orion_lcore_ring_full_total.* [1-9]' "$T/out.txt" || true)" 0
+grep "oriond: layout" "$T/out.txt"
 conflated=$(grep -c '^C ' "$T/ticks.log" || true)
 [ "$conflated" -gt 0 ] || { echo "FAIL no conflated ticks"; fail=1; }
 python3 "$REF" compare "$T/feed.pcap" "$T/ticks.log" 26400 26401 || fail=1
