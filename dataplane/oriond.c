@@ -109,6 +109,24 @@ static int og_next_cmd(void *ctx, struct risk_cmd *cmd)
 	return rte_ring_sc_dequeue_elem(od->order_cmds, cmd, sizeof(*cmd)) == 0;
 }
 
+static int og_next_api(void *ctx, struct og_api_req *req)
+{
+	struct oriond *od = ctx;
+	return rte_ring_sc_dequeue_elem(od->order_api, req, sizeof(*req)) == 0;
+}
+
+int dp_send_order(struct oriond *od, const struct og_api_req *req)
+{
+	if (!od->order_api)
+		return -ENOTSUP;
+	if (rte_ring_sp_enqueue_elem(od->order_api, (void *)req, sizeof(*req)) != 0) {
+		od->cons.api_ring_full++;
+		return -ENOBUFS;
+	}
+	od->cons.api_sent++;
+	return 0;
+}
+
 int dp_send_cmd(struct oriond *od, const struct risk_cmd *cmd)
 {
 	if (!od->order_cmds)
@@ -494,9 +512,11 @@ static int setup(struct oriond *od)
 		og_set_tick_sink(od->og, out_tick, od->order_lc);
 		if (!(od->order_events = ring_elem("order_events", od->order_lc->lcore_id, sizeof(struct me_event),
 						   od->cfg.tick_ring_size)) ||
-		    !(od->order_cmds = ring_elem("order_cmds", od->order_lc->lcore_id, sizeof(struct risk_cmd), 1024)))
+		    !(od->order_cmds = ring_elem("order_cmds", od->order_lc->lcore_id, sizeof(struct risk_cmd), 1024)) ||
+		    !(od->order_api = ring_elem("order_api", od->order_lc->lcore_id, sizeof(struct og_api_req), 4096)))
 			return -ENOMEM;
-		struct og_io io = { .event = og_event_out, .event_room = og_event_room, .next_cmd = og_next_cmd, .ctx = od };
+		struct og_io io = { .event = og_event_out, .event_room = og_event_room, .next_cmd = og_next_cmd,
+				    .next_api = og_next_api, .ctx = od };
 		og_set_io(od->og, &io);
 		od->order_lc->og = od->og;
 		printf("oriond: FIX 4.4 acceptor on port %u, %u instrument(s)\n", od->cfg.og.listen_port,

@@ -67,6 +67,7 @@ struct dp_feed_rt {
 
 struct dp_consumer_stats {
 	uint64_t ticks, conflated, events, ticklog_lines, order_events, cmds_sent, cmds_ring_full;
+	uint64_t api_sent, api_ring_full;
 };
 
 struct oriond {
@@ -82,6 +83,7 @@ struct oriond {
 	struct dp_lcore *order_lc;
 	struct rte_ring *order_events;   /* order lcore → main: struct me_event */
 	struct rte_ring *order_cmds;     /* main → order lcore: struct risk_cmd */
+	struct rte_ring *order_api;      /* control plane → order lcore: struct og_api_req */
 	/* main lcore only */
 	FILE *ticklog;
 	struct dp_consumer_stats cons;
@@ -98,6 +100,9 @@ void dp_consumers_close(struct oriond *od);
 /* Queue a control command for the order lcore. 0, -ENOTSUP (no FIX order
  * entry), -ENOBUFS (ring full). Main lcore. */
 int dp_send_cmd(struct oriond *od, const struct risk_cmd *cmd);
+/* Queue an API order request for the order lcore (control plane thread; one
+ * producer). 0, -ENOTSUP, -ENOBUFS. */
+int dp_send_order(struct oriond *od, const struct og_api_req *req);
 
 /* dp_metrics.c — main lcore. */
 /* Listen on [metrics] listen (no-op when unset). Returns 0 or -errno. */

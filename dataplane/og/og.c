@@ -1083,6 +1083,83 @@ static void accept_new(struct og *g)
 	}
 }
 
+static int is_api_session(uint32_t sid)
+{
+	return sid >= OG_API_SESSION_BASE && sid < OG_API_SESSION_BASE + OG_API_MAX_USERS;
+}
+
+static void api_clordid(uint64_t corr, uint8_t out[ME_CLORDID_LEN])
+{
+	memset(out, 0, ME_CLORDID_LEN);
+	out[0] = 'A';
+	fix_fmt_uint((char *)out + 1, corr); /* at most 20 digits: fits with the 'A' */
+}
+
+/* One request from the control plane's API: validated, journaled, then the
+ * same risk and engine path as a FIX order. Its outcome comes back as engine
+ * events (session OG_API_SESSION_BASE + user). */
+static void on_api(struct og *g, const struct og_api_req *a)
+{
+	struct og_jr_head h = { .sess = OG_API_SESSION_BASE + a->user };
+	g->st.api_in++;
+	if (a->kind == OG_API_NEW) {
+		struct og_jr_new rec = { .h = h };
+		struct me_new_order *req = &rec.req;
+		req->instrument_id = a->instrument;
+		req->session_id = h.sess;
+		req->account_id = a->account;
+		req->tenant_id = a->tenant;
+		req->price = a->ord_type == ME_LIMIT ? a->price : 0;
+		req->qty = a->qty;
+		req->side = a->side;
+		req->type = a->ord_type;
+		req->tif = a->tif;
+		req->flags = a->post_only ? ME_OF_POST_ONLY : 0;
+		req->stp = g->cfg.risk.stp;
+		api_clordid(a->corr, req->cl_ord_id);
+		if (a->user >= OG_API_MAX_USERS) {
+			g->st.api_invalid++;
+			return; /* no session to answer: counted */
+		}
+		if (cl_find(g, h.sess, req->cl_ord_id)) {
+			g->st.app_err[OG_ERR_DUP_CLORDID]++;
+			me_emit_reject(g->me, req, ME_REJ_INVALID_FLAGS, g->now);
+			return;
+		}
+		if ((g->io.event_room && g->io.event_room(g->io.ctx) < OG_EVENT_ROOM_MIN) ||
+		    journal(g, OG_JR_NEW, &rec, sizeof(rec)) != 0) {
+			g->st.app_err[OG_ERR_JOURNAL]++;
+			me_emit_reject(g->me, req, ME_REJ_POOL_EXHAUSTED, g->now);
+			return;
+		}
+		risk_new_order(g->risk, req, g->now);
+		return;
+	}
+	if (a->user >= OG_API_MAX_USERS || (a->kind != OG_API_CANCEL && a->kind != OG_API_AMEND)) {
+		g->st.api_invalid++;
+		return;
+	}
+	if (a->kind == OG_API_CANCEL) {
+		struct og_jr_cancel rec = { .h = h, .req = { .order_id = a->order_id, .session_id = h.sess } };
+		api_clordid(a->corr, rec.req.cl_ord_id);
+		if (journal(g, OG_JR_CANCEL, &rec, sizeof(rec)) != 0) {
+			me_emit_cancel_reject(g->me, a->order_id, h.sess, rec.req.cl_ord_id, false, ME_REJ_POOL_EXHAUSTED,
+					      g->now);
+			return;
+		}
+		risk_cancel(g->risk, &rec.req, g->now);
+		return;
+	}
+	struct og_jr_replace rec = { .h = h, .req = { .order_id = a->order_id, .session_id = h.sess, .qty = a->qty,
+						      .price = a->price } };
+	api_clordid(a->corr, rec.req.cl_ord_id);
+	if (journal(g, OG_JR_REPLACE, &rec, sizeof(rec)) != 0) {
+		me_emit_cancel_reject(g->me, a->order_id, h.sess, rec.req.cl_ord_id, true, ME_REJ_POOL_EXHAUSTED, g->now);
+		return;
+	}
+	risk_replace(g->risk, &rec.req, g->now);
+}
+
 unsigned og_poll(struct og *g, uint64_t now_ns)
 {
 	struct epoll_event evs[EV_BATCH];
@@ -1124,6 +1201,11 @@ unsigned og_poll(struct og *g, uint64_t now_ns)
 					want_out(g, ss, 1);
 			}
 		}
+	}
+	if (g->io.next_api) {
+		struct og_api_req a;
+		for (int k = 0; k < 32 && g->io.next_api(g->io.ctx, &a); k++)
+			on_api(g, &a);
 	}
 	if (g->io.next_cmd) {
 		struct og_jr_risk_cmd rc = { .h = { .sess = UINT32_MAX } };
@@ -1207,9 +1289,9 @@ static int make_engine(struct og *g, char *err, size_t errlen)
 	}
 	const struct og_risk_cfg *rc = &g->cfg.risk;
 	struct risk_config r = {
-		.max_sessions = g->n_sess ? g->n_sess : 1,
+		.max_sessions = OG_API_SESSION_BASE + OG_API_MAX_USERS, /* FIX sessions below, API users above */
 		.max_accounts = MAX_ACCOUNTS,
-		.max_tenants = 1,
+		.max_tenants = OG_MAX_TENANTS,
 		.max_instruments = g->cfg.n_instruments ? g->cfg.n_instruments : 1,
 		.account_default = { .max_order_qty = rc->max_order_qty, .max_open_orders = rc->max_open_orders_account,
 				     .max_order_notional = rc->max_notional, .credit_limit = rc->credit_limit },
@@ -1252,7 +1334,8 @@ static void replay_one(struct og *g, const struct jr_rec *rec)
 		const struct og_jr_new *r = rec->payload;
 		uint32_t acct;
 		size_t al = strnlen(r->account, sizeof(r->account));
-		account_id(g, ss, al ? fstr(r->account, al) : fstr(NULL, 0), &acct); /* rebuild the table */
+		if (ss)
+			account_id(g, ss, al ? fstr(r->account, al) : fstr(NULL, 0), &acct); /* rebuild the table */
 		risk_new_order(g->risk, &r->req, g->now);
 		break;
 	}
@@ -1332,7 +1415,8 @@ static int replay(struct og *g, char *err, size_t errlen)
 			continue; /* outbox records: outputs, rebuilt by the replay itself */
 		uint32_t need = rec_min_len(rec.type);
 		uint32_t sess = need ? ((const struct og_jr_head *)rec.payload)->sess : 0;
-		if (!need || rec.len != need || (sess >= g->n_sess && !(rec.type == OG_JR_RISK_CMD && sess == UINT32_MAX))) {
+		if (!need || rec.len != need ||
+		    (sess >= g->n_sess && !is_api_session(sess) && !(rec.type == OG_JR_RISK_CMD && sess == UINT32_MAX))) {
 			snprintf(err, errlen, "journal %s: record %llu: unknown type 0x%x or bad length %u",
 				 g->cfg.journal.dir, (unsigned long long)rec.seq, rec.type, rec.len);
 			jr_reader_close(r);
@@ -1537,6 +1621,8 @@ void og_foreach_counter(const struct og *g, void (*fn)(void *arg, const char *na
 	fn(arg, "journal_events_unjournaled_total", NULL, g->st.events_unjournaled);
 	fn(arg, "og_events_total", "result=\"out\"", g->st.events_out);
 	fn(arg, "og_events_total", "result=\"ring_full\"", g->st.events_dropped);
+	fn(arg, "og_api_requests_total", "result=\"in\"", g->st.api_in);
+	fn(arg, "og_api_requests_total", "result=\"invalid\"", g->st.api_invalid);
 	fn(arg, "og_commands_total", "result=\"applied\"", g->st.cmds_applied);
 	fn(arg, "og_commands_total", "result=\"rejected\"", g->st.cmds_rejected);
 	if (g->jw) {

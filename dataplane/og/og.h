@@ -19,6 +19,7 @@
 #define ORION_DATAPLANE_OG_H
 
 #include <stddef.h>
+#include <assert.h>
 #include <stdint.h>
 
 #include "common/orion_tick.h"
@@ -106,6 +107,7 @@ struct og_stats {
 	uint64_t held_for_durability;                /* sends deferred until the journal was flushed */
 	uint64_t events_out, events_dropped, events_unjournaled;
 	uint64_t cmds_applied, cmds_rejected;        /* control commands (invalid or journal full) */
+	uint64_t api_in, api_invalid;                /* API order requests */
 };
 
 struct og;
@@ -139,10 +141,38 @@ unsigned og_poll(struct og *g, uint64_t now_ns);
  *   next_cmd    the next control command (limits, kill switch) or 0 when none:
  *               journaled, then applied. */
 #define OG_EVENT_ROOM_MIN 64
+
+/* Orders from the control plane's API: the same journal, risk and engine as
+ * FIX orders. A user of the API is risk session OG_API_SESSION_BASE + user;
+ * the events of its orders carry that session id and cl_ord_id "A<corr>". */
+#define OG_API_MAX_USERS 256
+#define OG_MAX_TENANTS 64
+#define OG_API_SESSION_BASE 1024u /* above any FIX session index */
+enum og_api_kind { OG_API_NEW = 1, OG_API_CANCEL = 2, OG_API_AMEND = 3 };
+struct og_api_req {
+	uint8_t kind;             /* enum og_api_kind */
+	uint8_t side;             /* FIX 54: 1 buy, 2 sell (NEW) */
+	uint8_t ord_type;         /* FIX 40: 1 market, 2 limit (NEW) */
+	uint8_t tif;              /* FIX 59: 0 day, 1 GTC, 3 IOC, 4 FOK (NEW) */
+	uint8_t post_only;        /* NEW */
+	uint8_t pad_[3];
+	uint32_t user;            /* 0 .. OG_API_MAX_USERS-1 */
+	uint32_t tenant;          /* < risk max_tenants (0 = default tenant) */
+	uint32_t account;         /* < 1024 (risk max_accounts) */
+	uint32_t instrument;      /* engine instrument id */
+	uint32_t qty;             /* NEW: quantity; AMEND: new total quantity */
+	uint32_t pad2_;
+	int64_t price;            /* NEW (limit) / AMEND: ORION_PX_SCALE units */
+	uint64_t order_id;        /* CANCEL / AMEND: engine order id */
+	uint64_t corr;            /* control plane correlation id -> cl_ord_id "A<corr>" */
+	uint8_t reserved_[48];
+};
+static_assert(sizeof(struct og_api_req) == 104, "og_api_req is a ring record");
 struct og_io {
 	int (*event)(void *ctx, const struct me_event *ev);
 	unsigned (*event_room)(void *ctx);
 	int (*next_cmd)(void *ctx, struct risk_cmd *cmd);
+	int (*next_api)(void *ctx, struct og_api_req *req);  /* API orders, 0 when none */
 	void *ctx;
 };
 struct risk_cmd;
