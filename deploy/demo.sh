@@ -34,7 +34,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-sed -e "s/^vdev = net_af_packet0,iface=.*/vdev = net_af_packet0,iface=$ORION_VETH_HOST/" \
+sed -e "s/^vdev = net_af_packet0,iface=[^,]*/vdev = net_af_packet0,iface=$ORION_VETH_HOST/" \
     deploy/profiles/demo.conf > "$OUT/oriond.conf"
 ./build/dataplane/oriond -c "$OUT/oriond.conf" --tick-log "$OUT/ticks.log" > "$OUT/oriond.out" 2>&1 &
 ORIOND=$!

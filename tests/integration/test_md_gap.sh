@@ -24,7 +24,7 @@ memory_mb = 512
 [dataplane]
 tick_ring_size = 1048576
 [port p0]
-vdev = net_af_packet0,iface=$ORION_VETH_HOST
+vdev = net_af_packet0,iface=$ORION_VETH_HOST,framecnt=8192
 ip = 10.77.0.2
 [feed sim]
 port = p0
@@ -36,6 +36,8 @@ gap_wait = 2ms
 rerequest_timeout = 100ms
 rerequest_retries = 5
 stale_after = 5s
+window_packets = 16384
+window_bytes = 32M
 CONF
 "$ORIOND" -c "$T/oriond.conf" --tick-log "$T/ticks.log" >"$T/out.txt" 2>&1 &
 OPID=$!
@@ -49,7 +51,7 @@ DPID=$!
 sleep 1
 
 ip netns exec "$ORION_NS" "$FEEDSIM" send --iface "$ORION_VETH_SIM" \
-	--group-a 239.77.1.1:26400 --group-b 239.77.1.2:26401 --rate 20000 --seconds 3 \
+	--group-a 239.77.1.1:26400 --group-b 239.77.1.2:26401 --rate 10000 --seconds 4 \
 	--instruments 32 --seed 9 --rereq-port 26500 --linger 2 \
 	--drop-a 2000-2100,30000-30010 --drop-b 2000-2100,30000-30010,45000-45020 >"$T/sim.txt" 2>&1
 rc=$?
