@@ -13,7 +13,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: orionctl journal dump [--from SEQ] [--limit N] [--full] DIR\n"
+		"usage: orionctl journal dump [--from SEQ] [--limit N] [--full] [--json] DIR\n"
 		"       orionctl journal verify DIR\n"
 		"       orionctl journal stats DIR\n"
 		"exit: 0 ok, 1 damage found (or unreadable), 2 usage\n");
@@ -74,13 +74,128 @@ static int cmd_verify(const char *dir)
 	return JR_TOOL_OK;
 }
 
-static void print_hex(const uint8_t *p, uint32_t n)
+static void print_hex(FILE *f, const uint8_t *p, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
-		printf("%02x", p[i]);
+		fprintf(f, "%02x", p[i]);
 }
 
-static int cmd_dump(const char *dir, uint64_t from, uint64_t limit, int full)
+/* ---- field writers for decoders ---- */
+
+static void put_key(struct jr_tool_out *o, const char *key)
+{
+	if (o->json)
+		fprintf(o->f, ",\"%s\":", key);
+	else
+		fprintf(o->f, " %s=", key);
+}
+
+void jr_tool_put_u64(struct jr_tool_out *o, const char *key, uint64_t v)
+{
+	put_key(o, key);
+	fprintf(o->f, "%" PRIu64, v);
+}
+
+void jr_tool_put_i64(struct jr_tool_out *o, const char *key, int64_t v)
+{
+	put_key(o, key);
+	fprintf(o->f, "%" PRId64, v);
+}
+
+void jr_tool_put_dec(struct jr_tool_out *o, const char *key, int64_t v, unsigned digits)
+{
+	char frac[24];
+	uint64_t scale = 1;
+	if (digits > 18)
+		digits = 18;
+	for (unsigned i = 0; i < digits; i++)
+		scale *= 10;
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	uint64_t ip = a / scale, fp = a % scale;
+	put_key(o, key);
+	fprintf(o->f, "%s%" PRIu64, v < 0 ? "-" : "", ip);
+	if (fp) {
+		snprintf(frac, sizeof(frac), "%0*" PRIu64, (int)digits, fp);
+		size_t n = strlen(frac);
+		while (n > 1 && frac[n - 1] == '0')
+			frac[--n] = '\0';
+		fprintf(o->f, ".%s", frac);
+	}
+}
+
+void jr_tool_put_str(struct jr_tool_out *o, const char *key, const void *s, size_t maxlen)
+{
+	const uint8_t *p = s;
+	size_t n = 0;
+	while (n < maxlen && p[n])
+		n++;
+	put_key(o, key);
+	if (o->json) {
+		fputc('"', o->f);
+		for (size_t i = 0; i < n; i++) {
+			if (p[i] == '"' || p[i] == '\\')
+				fprintf(o->f, "\\%c", p[i]);
+			else if (p[i] < 0x20 || p[i] >= 0x7f)
+				fprintf(o->f, "\\u%04x", p[i]); /* bytes, not UTF-8: one code point each */
+			else
+				fputc(p[i], o->f);
+		}
+		fputc('"', o->f);
+		return;
+	}
+	int plain = n > 0;
+	for (size_t i = 0; i < n && plain; i++)
+		plain = p[i] > 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\';
+	if (plain) {
+		fwrite(p, 1, n, o->f);
+		return;
+	}
+	fputc('"', o->f);
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\')
+			fputc(p[i], o->f);
+		else
+			fprintf(o->f, "\\x%02x", p[i]);
+	}
+	fputc('"', o->f);
+}
+
+static const char *type_name(const struct jr_tool_decoder *dec, uint16_t t)
+{
+	return dec && dec->type_name ? dec->type_name(t) : NULL;
+}
+
+static void dump_rec(const struct jr_rec *rec, int full, int json, const struct jr_tool_decoder *dec)
+{
+	struct jr_tool_out o = { .f = stdout, .json = json };
+	const char *name = type_name(dec, rec->type);
+	if (json) {
+		printf("{\"seq\":%" PRIu64 ",\"ts_ns\":%" PRIu64 ",\"type\":%u", rec->seq, rec->ts_ns, rec->type);
+		if (name)
+			jr_tool_put_str(&o, "name", name, strlen(name));
+		printf(",\"flags\":%u,\"len\":%u,\"seg\":%" PRIu64 ",\"off\":%" PRIu64, rec->flags, rec->len,
+		       rec->seg_index, rec->off);
+	} else {
+		printf("seq=%" PRIu64 " ts=%" PRIu64 " type=%u", rec->seq, rec->ts_ns, rec->type);
+		if (name)
+			printf(" name=%s", name);
+		printf(" flags=0x%04x len=%u seg=%" PRIu64 " off=%" PRIu64, rec->flags, rec->len, rec->seg_index,
+		       rec->off);
+	}
+	int decoded = dec && dec->decode && dec->decode(&o, rec->type, rec->payload, rec->len) == 0;
+	if (!decoded || full) {
+		uint32_t n = full || json || rec->len <= 32 ? rec->len : 32;
+		printf(json ? ",\"payload\":\"" : " payload=");
+		print_hex(stdout, rec->payload, n);
+		printf("%s", n < rec->len ? "..." : "");
+		if (json)
+			putchar('"');
+	}
+	printf(json ? "}\n" : "\n");
+}
+
+static int cmd_dump(const char *dir, uint64_t from, uint64_t limit, int full, int json,
+		    const struct jr_tool_decoder *dec)
 {
 	struct jr_diag d;
 	int vrc = jr_verify(dir, 0, &d, NULL);
@@ -99,12 +214,7 @@ static int cmd_dump(const char *dir, uint64_t from, uint64_t limit, int full)
 	uint64_t shown = 0;
 	struct jr_rec rec;
 	while ((!limit || shown < limit) && (rc = jr_reader_next(r, d.last_seq, &rec)) == 1) {
-		printf("seq=%" PRIu64 " ts=%" PRIu64 " type=%u flags=0x%04x len=%u seg=%" PRIu64 " off=%" PRIu64
-		       " payload=",
-		       rec.seq, rec.ts_ns, rec.type, rec.flags, rec.len, rec.seg_index, rec.off);
-		uint32_t n = full || rec.len <= 32 ? rec.len : 32;
-		print_hex(rec.payload, n);
-		printf("%s\n", n < rec.len ? "..." : "");
+		dump_rec(&rec, full, json, dec);
 		shown++;
 	}
 	if (rc < 0) {
@@ -141,7 +251,7 @@ static int stats_rec(void *ctx, const struct jr_rec *r)
 	return 0;
 }
 
-static int cmd_stats(const char *dir)
+static int cmd_stats(const char *dir, const struct jr_tool_decoder *dec)
 {
 	struct stats s = { .min_ts = UINT64_MAX };
 	s.count = calloc(65536, sizeof(uint64_t));
@@ -173,8 +283,11 @@ static int cmd_stats(const char *dir)
 			printf("note:          timestamps are not monotonic\n");
 		printf("%-8s %14s %16s\n", "type", "records", "payload_bytes");
 		for (unsigned t = 0; t < 65536; t++)
-			if (s.count[t])
-				printf("%-8u %14" PRIu64 " %16" PRIu64 "\n", t, s.count[t], s.payload[t]);
+			if (s.count[t]) {
+				const char *name = type_name(dec, (uint16_t)t);
+				printf("%-8u %14" PRIu64 " %16" PRIu64 "%s%s\n", t, s.count[t], s.payload[t],
+				       name ? "  " : "", name ? name : "");
+			}
 	}
 	free(s.count);
 	free(s.payload);
@@ -182,6 +295,11 @@ static int cmd_stats(const char *dir)
 }
 
 int jr_tool_main(int argc, char **argv)
+{
+	return jr_tool_main_dec(argc, argv, NULL);
+}
+
+int jr_tool_main_dec(int argc, char **argv, const struct jr_tool_decoder *dec)
 {
 	if (argc < 2) {
 		usage(stderr);
@@ -193,7 +311,7 @@ int jr_tool_main(int argc, char **argv)
 		return JR_TOOL_OK;
 	}
 	uint64_t from = 0, limit = 0;
-	int full = 0;
+	int full = 0, json = 0;
 	const char *dir = NULL;
 	int is_dump = !strcmp(cmd, "dump");
 	if (!is_dump && strcmp(cmd, "verify") && strcmp(cmd, "stats")) {
@@ -211,6 +329,8 @@ int jr_tool_main(int argc, char **argv)
 			i++;
 		} else if (is_dump && !strcmp(a, "--full")) {
 			full = 1;
+		} else if (is_dump && !strcmp(a, "--json")) {
+			json = 1;
 		} else if (a[0] == '-' || dir) {
 			fprintf(stderr, "orionctl journal %s: unexpected argument '%s'\n", cmd, a);
 			usage(stderr);
@@ -225,8 +345,8 @@ int jr_tool_main(int argc, char **argv)
 		return JR_TOOL_USAGE;
 	}
 	if (is_dump)
-		return cmd_dump(dir, from, limit, full);
+		return cmd_dump(dir, from, limit, full, json, dec);
 	if (!strcmp(cmd, "verify"))
 		return cmd_verify(dir);
-	return cmd_stats(dir);
+	return cmd_stats(dir, dec);
 }

@@ -271,7 +271,11 @@ static int find_symbol(const struct og *g, struct fix_str s)
 	return -1;
 }
 
-static int account_id(struct og *g, const struct og_sess *ss, struct fix_str a, uint32_t *out)
+/* Account name (FIX 1) → dense id. With commit 0 the id a new name would
+ * get is returned without recording it: the assignment is committed only
+ * once the order's journal record is written, so replay, which sees only
+ * journaled orders, assigns the same ids in the same order. */
+static int account_id(struct og *g, const struct og_sess *ss, struct fix_str a, uint32_t *out, int commit)
 {
 	if (!a.p) {
 		*out = ss->account;
@@ -287,10 +291,12 @@ static int account_id(struct og *g, const struct og_sess *ss, struct fix_str a, 
 		if (!e->id) {
 			if (g->next_acct >= MAX_ACCOUNTS)
 				return -1;
-			memcpy(e->name, a.p, a.len);
-			e->name[a.len] = '\0';
-			e->id = g->next_acct++;
-			*out = e->id;
+			*out = g->next_acct;
+			if (commit) {
+				memcpy(e->name, a.p, a.len);
+				e->name[a.len] = '\0';
+				e->id = g->next_acct++;
+			}
 			return 0;
 		}
 		if (strlen(e->name) == a.len && !memcmp(e->name, a.p, a.len)) {
@@ -596,7 +602,7 @@ static void on_new_order(struct og *g, struct og_sess *ss, const struct fix_msg 
 			   "unsupported side, order type (1, 2), time in force (0, 1, 3, 4) or quantity");
 		return;
 	}
-	if (account_id(g, ss, o.account, &req.account_id) != 0) {
+	if (account_id(g, ss, o.account, &req.account_id, 0) != 0) {
 		reject_new(g, ss, &o, OG_ERR_ACCOUNTS_FULL, 99, "unknown account (table full or name too long)");
 		return;
 	}
@@ -620,6 +626,7 @@ static void on_new_order(struct og *g, struct og_sess *ss, const struct fix_msg 
 		reject_new(g, ss, &o, OG_ERR_JOURNAL, 99, "journal unavailable, order not accepted");
 		return;
 	}
+	account_id(g, ss, o.account, &req.account_id, 1);
 	risk_new_order(g->risk, &req, g->now);
 }
 
@@ -801,7 +808,7 @@ static void on_mass_cancel(struct og *g, struct og_sess *ss, const struct fix_ms
 		g->st.reports_out++;
 }
 
-static void on_deliver(void *ctx, struct fix_session *s, const struct fix_msg *m)
+static void deliver_app(void *ctx, struct fix_session *s, const struct fix_msg *m)
 {
 	struct og_sess *ss = ctx;
 	struct og *g = ss->g;
@@ -818,6 +825,15 @@ static void on_deliver(void *ctx, struct fix_session *s, const struct fix_msg *m
 	}
 	g->st.app_err[OG_ERR_UNSUPPORTED_MSG]++;
 	fix_session_send_business_reject(ss->fs, m, FIX_BRR_UNSUPPORTED_MSGTYPE, "unsupported message type", g->now);
+}
+
+/* Every application message ends here: later sends (heartbeats, admin
+ * replies) are not tied to its journal record. */
+static void on_deliver(void *ctx, struct fix_session *s, const struct fix_msg *m)
+{
+	struct og_sess *ss = ctx;
+	deliver_app(ctx, s, m);
+	ss->g->cur_jseq = 0;
 }
 
 /* ---- transport ----------------------------------------------------------- */
@@ -1206,6 +1222,7 @@ unsigned og_poll(struct og *g, uint64_t now_ns)
 		struct og_api_req a;
 		for (int k = 0; k < 32 && g->io.next_api(g->io.ctx, &a); k++)
 			on_api(g, &a);
+		g->cur_jseq = 0;
 	}
 	if (g->io.next_cmd) {
 		struct og_jr_risk_cmd rc = { .h = { .sess = UINT32_MAX } };
@@ -1215,6 +1232,7 @@ unsigned og_poll(struct og *g, uint64_t now_ns)
 			else
 				g->st.cmds_applied++;
 		}
+		g->cur_jseq = 0;
 	}
 	if (now_ns >= g->next_timer) {
 		g->next_timer = now_ns + TIMER_NS;
@@ -1335,7 +1353,7 @@ static void replay_one(struct og *g, const struct jr_rec *rec)
 		uint32_t acct;
 		size_t al = strnlen(r->account, sizeof(r->account));
 		if (ss)
-			account_id(g, ss, al ? fstr(r->account, al) : fstr(NULL, 0), &acct); /* rebuild the table */
+			account_id(g, ss, al ? fstr(r->account, al) : fstr(NULL, 0), &acct, 1); /* rebuild the table */
 		risk_new_order(g->risk, &r->req, g->now);
 		break;
 	}
