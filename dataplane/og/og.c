@@ -68,13 +68,15 @@ struct cl_ent {
 	uint32_t sess;
 	uint32_t hash;
 	uint8_t key[ME_CLORDID_LEN];
-	uint32_t done;            /* the order is finished: kept for duplicate checks only */
+	uint32_t done;            /* 0 live; else 1 + its slot in the finished FIFO */
 };
 
 struct cl_done {
 	uint64_t order_id;
 	uint32_t sess;
 	uint8_t key[ME_CLORDID_LEN];
+	struct me_order_info info;   /* final state, for OrderStatusRequest */
+	int64_t cum_notional;
 };
 
 struct acct_ent {
@@ -187,24 +189,28 @@ static void cl_erase(struct og *g, struct cl_ent *e)
 
 /* The order behind (sess, k) finished: keep the id for duplicate checks, in
  * FIFO order, forgetting the oldest finished id when the FIFO is full. */
-static void cl_finish(struct og *g, uint32_t sess, const uint8_t *k, uint64_t order_id)
+static void cl_finish(struct og *g, uint32_t sess, const uint8_t *k, const struct me_order_info *o)
 {
 	struct cl_ent *e = cl_find(g, sess, k);
-	if (!e || e->order_id != order_id || e->done)
+	if (!e || e->order_id != o->order_id || e->done)
 		return;
-	e->done = 1;
 	if (g->done_n == g->done_cap) {
 		struct cl_done *old = &g->done[g->done_head];
-		struct cl_ent *o = cl_find(g, old->sess, old->key);
-		if (o && o->done && o->order_id == old->order_id)
-			cl_erase(g, o);
+		struct cl_ent *x = cl_find(g, old->sess, old->key);
+		if (x && x->done && x->order_id == old->order_id)
+			cl_erase(g, x);
 		g->done_head = (g->done_head + 1) % g->done_cap;
 		g->done_n--;
+		e = cl_find(g, sess, k); /* the erase may have moved it */
 	}
-	struct cl_done *d = &g->done[(g->done_head + g->done_n) % g->done_cap];
-	d->order_id = order_id;
+	uint32_t slot = (g->done_head + g->done_n) % g->done_cap;
+	struct cl_done *d = &g->done[slot];
+	d->order_id = o->order_id;
 	d->sess = sess;
 	memcpy(d->key, k, ME_CLORDID_LEN);
+	d->info = *o;
+	d->cum_notional = g->cum_notional[ME_ORDER_SLOT(o->order_id) % me_capacity(g->me)];
+	e->done = slot + 1;
 	g->done_n++;
 }
 
@@ -454,7 +460,7 @@ static void on_me_event(void *ctx, const struct me_event *ev)
 			er.last_qty = ev->u.trade.qty;
 			send_report(g, o->session_id, &er);
 			if (!o->leaves)
-				cl_finish(g, o->session_id, o->cl_ord_id, o->order_id);
+				cl_finish(g, o->session_id, o->cl_ord_id, o);
 		}
 		break;
 	}
@@ -471,12 +477,12 @@ static void on_me_event(void *ctx, const struct me_event *ev)
 		const char *t = me_cxl_reason_name(ev->reason);
 		er.text = fstr(t, strlen(t));
 		send_report(g, o->session_id, &er);
-		cl_finish(g, o->session_id, o->cl_ord_id, o->order_id);
+		cl_finish(g, o->session_id, o->cl_ord_id, o);
 		break;
 	}
 	case ME_EV_REPLACED: {
 		const struct me_order_info *o = &ev->u.replaced.order;
-		cl_finish(g, o->session_id, ev->u.replaced.orig_cl_ord_id, o->order_id);
+		cl_finish(g, o->session_id, ev->u.replaced.orig_cl_ord_id, o);
 		cl_insert(g, o->session_id, o->cl_ord_id, o->order_id);
 		report_base(g, &er, o, oid, eid, ev->seq, 0);
 		er.exec_type = '5';
@@ -720,6 +726,20 @@ static void on_status(struct og *g, struct og_sess *ss, const struct fix_msg *m)
 		report_base(g, &er, &o, oid, eid, 0, 0);
 		er.exec_type = 'I';
 		er.ord_status = ord_status(&o);
+		if (fix_send_exec_report(ss->fs, &er, g->now) >= 0)
+			g->st.reports_out++;
+		return;
+	}
+	/* A finished order still in the FIFO: its final state. */
+	uint8_t k[ME_CLORDID_LEN];
+	struct cl_ent *e = cl.p && pack_clordid(cl, k) == 0 ? cl_find(g, ss->id, k) : NULL;
+	if (e && e->done) {
+		const struct cl_done *d = &g->done[e->done - 1];
+		report_base(g, &er, &d->info, oid, eid, 0, 0);
+		er.avg_px = d->info.cum ? d->cum_notional / (int64_t)d->info.cum : 0;
+		er.exec_type = 'I';
+		er.ord_status = d->info.cum >= d->info.qty ? '2' : '4';
+		er.leaves_qty = 0;
 		if (fix_send_exec_report(ss->fs, &er, g->now) >= 0)
 			g->st.reports_out++;
 		return;
