@@ -13,6 +13,7 @@
 #define CACHELINE 64u
 #define FEED_FLAGS (MD_TF_STALE | MD_TF_GAP | MD_TF_LATE)
 #define GOLDEN 0x9E3779B97F4A7C15ull
+#define SIDE_NONE 2u /* maybe_tick(): no side of the book changed */
 
 /* One live order, stored in the order hash table itself (ref 0 = empty). The
  * level gives price, side and instrument. */
@@ -226,9 +227,17 @@ void md_book_destroy(struct md_books *b)
 
 /* ---- order table --------------------------------------------------------- */
 
+/* Exchanges hand out order refs in sequence, so consecutive refs go to slots
+ * two apart (2 * ref mod table size): adds stream through the table and the
+ * recent, most active orders share cache lines, while the free slot between
+ * two refs keeps clusters short even where all recent orders are live (short
+ * probes, short backward shifts). The part of the ref above half the table
+ * size is hashed into a rotation so that refs a multiple of it apart do not
+ * pile up on one home slot. */
 static inline uint64_t order_home(const struct md_books *b, uint64_t ref)
 {
-	return (ref * GOLDEN) >> b->order_shift;
+	uint64_t epoch = ref >> (63 - b->order_shift);
+	return ((ref << 1) + ((epoch * GOLDEN) >> b->order_shift)) & b->order_mask;
 }
 
 /* Position of ref, or of the empty slot where it would go (*found = false). */
@@ -479,15 +488,15 @@ static uint32_t order_add(struct md_books *b, uint32_t slot, uint64_t ref, unsig
 }
 
 /* Take `shares` off the order at pos (all of it when shares >= remaining or
- * `all`). Returns the instrument slot and adds the order's side to *sides. */
+ * `all`). Returns the instrument slot and sets *side to the order's side. */
 static uint32_t order_reduce(struct md_books *b, uint64_t pos, uint32_t shares, bool all,
-			     unsigned *sides)
+			     unsigned *side)
 {
 	struct order *o = &b->orders[pos];
 	uint32_t li = o->level;
 	struct level *lv = &b->levels[li];
 	uint32_t slot = lv->inst;
-	*sides |= 1u << lv->side;
+	*side = lv->side;
 	if (!all && shares < o->shares) {
 		o->shares -= shares;
 		lv->shares -= shares;
@@ -560,26 +569,24 @@ static inline uint16_t inst_flags(const struct md_books *b, const struct inst *i
 	return f;
 }
 
-/* Refresh the L1 of the sides in `sides` (bit 1 << side: only a side whose
- * book changed can have a new best; the other side's published L1 is still
- * current, which saves a cache miss), compare with the last tick and emit
- * one if anything visible changed. */
-static unsigned maybe_tick(struct md_books *b, uint32_t slot, unsigned sides, bool trade,
+/* Refresh the L1 of `side` (SIDE_NONE: no book change; a message changes at
+ * most one side, and only a side whose book changed can have a new best: the
+ * other side's published L1 is still current, which saves a cache miss),
+ * compare with the last tick and emit one if anything visible changed. */
+static unsigned maybe_tick(struct md_books *b, uint32_t slot, unsigned side, bool trade,
 			   const struct itch5_msg *m, uint64_t recv_ns, uint64_t feed_seq, struct md_tick *t)
 {
 	struct inst *in = &b->insts[slot];
 	bool l1 = false;
-	for (unsigned s = 0; s < 2; s++) {
-		if (!(sides & (1u << s)))
-			continue;
-		uint32_t li = in->best[s], px = 0, sz = 0;
+	if (side != SIDE_NONE) {
+		uint32_t li = in->best[side], px = 0, sz = 0;
 		if (li != NIL) {
 			px = b->levels[li].price;
 			sz = clamp32(b->levels[li].shares);
 		}
-		l1 |= px != in->pub_px[s] || sz != in->pub_sz[s];
-		in->pub_px[s] = px;
-		in->pub_sz[s] = sz;
+		l1 = px != in->pub_px[side] || sz != in->pub_sz[side];
+		in->pub_px[side] = px;
+		in->pub_sz[side] = sz;
 	}
 	uint16_t flags = inst_flags(b, in);
 	if (!l1 && !trade && flags == in->pub_flags)
@@ -631,7 +638,7 @@ unsigned md_book_apply(struct md_books *b, const struct itch5_msg *m,
 	b->st.msgs++;
 	uint32_t slot = NIL;
 	bool trade = false;
-	unsigned ev = 0, sides = 0;
+	unsigned ev = 0, bside = SIDE_NONE;
 	bool found;
 	uint64_t pos;
 	int s, side;
@@ -643,7 +650,7 @@ unsigned md_book_apply(struct md_books *b, const struct itch5_msg *m,
 			break;
 		slot = order_add(b, (uint32_t)s, m->u.add.order_ref, (unsigned)side, m->u.add.shares,
 				 m->u.add.price);
-		sides = 1u << side;
+		bside = (unsigned)side;
 		break;
 	case ITCH5_ORDER_EXECUTED:
 	case ITCH5_ORDER_EXECUTED_PRICE:
@@ -665,7 +672,7 @@ unsigned md_book_apply(struct md_books *b, const struct itch5_msg *m,
 				trade = true;
 			}
 		}
-		slot = order_reduce(b, pos, m->u.exec.shares, false, &sides);
+		slot = order_reduce(b, pos, m->u.exec.shares, false, &bside);
 		break;
 	case ITCH5_ORDER_CANCEL:
 		pos = order_find(b, m->u.cancel.order_ref, &found);
@@ -673,7 +680,7 @@ unsigned md_book_apply(struct md_books *b, const struct itch5_msg *m,
 			count_err(b, MD_BOOK_ERR_UNKNOWN_ORDER_REF);
 			break;
 		}
-		slot = order_reduce(b, pos, m->u.cancel.shares, false, &sides);
+		slot = order_reduce(b, pos, m->u.cancel.shares, false, &bside);
 		break;
 	case ITCH5_ORDER_DELETE:
 		pos = order_find(b, m->u.del.order_ref, &found);
@@ -681,7 +688,7 @@ unsigned md_book_apply(struct md_books *b, const struct itch5_msg *m,
 			count_err(b, MD_BOOK_ERR_UNKNOWN_ORDER_REF);
 			break;
 		}
-		slot = order_reduce(b, pos, 0, true, &sides);
+		slot = order_reduce(b, pos, 0, true, &bside);
 		break;
 	case ITCH5_ORDER_REPLACE:
 		pos = order_find(b, m->u.replace.orig_order_ref, &found);
@@ -689,10 +696,9 @@ unsigned md_book_apply(struct md_books *b, const struct itch5_msg *m,
 			count_err(b, MD_BOOK_ERR_UNKNOWN_ORDER_REF);
 			break;
 		}
-		slot = order_reduce(b, pos, 0, true, &sides);
-		side = sides == 1u ? MD_SIDE_BID : MD_SIDE_ASK;
+		slot = order_reduce(b, pos, 0, true, &bside);
 		/* The original is gone whatever happens to the new order. */
-		order_add(b, slot, m->u.replace.new_order_ref, (unsigned)side, m->u.replace.shares,
+		order_add(b, slot, m->u.replace.new_order_ref, bside, m->u.replace.shares,
 			  m->u.replace.price);
 		break;
 	case ITCH5_TRADE:
@@ -768,7 +774,7 @@ unsigned md_book_apply(struct md_books *b, const struct itch5_msg *m,
 	if (b->err_total != errs0)
 		ev |= MD_BOOK_EV_REJECTED;
 	if (slot != NIL)
-		ev |= maybe_tick(b, slot, sides, trade, m, recv_ns, feed_seq, tick);
+		ev |= maybe_tick(b, slot, bside, trade, m, recv_ns, feed_seq, tick);
 	return ev;
 }
 
