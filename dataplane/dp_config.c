@@ -28,6 +28,7 @@ static void defaults(struct dp_cfg *c)
 	c->og.max_orders = 1u << 18;
 	c->og.prelogon_timeout_ns = 10 * NS_PER_S;
 	c->og.risk.stp = 1; /* ME_STP_NONE */
+	exp_cfg_defaults(&c->kafka);
 }
 
 static void feed_defaults(struct dp_feed_cfg *f)
@@ -443,6 +444,8 @@ static int apply(struct dp_cfg *c, struct orion_ini *ini, char *err, size_t errl
 			risk_key(ini, e, c);
 		} else if (!strcmp(e->kind, "journal") && !e->name[0]) {
 			journal_key(ini, e, c);
+		} else if (!strcmp(e->kind, "kafka") && !e->name[0]) {
+			exp_config_key(ini, e, &c->kafka);
 		} else if ((!strcmp(e->kind, "metrics") || !strcmp(e->kind, "ticklog")) && !e->name[0]) {
 			other_key(ini, e, c);
 		} else {

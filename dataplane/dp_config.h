@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "controlplane/exporter.h"
 #include "dataplane/og/og.h"
 
 #define DP_MAX_PORTS 8
@@ -75,6 +76,9 @@ struct dp_cfg {
 	/* [fix], [instrument SYMBOL], [risk]: FIX order entry (off without [fix]) */
 	int fix_enabled;
 	struct og_cfg og;
+
+	/* [kafka]: export (off without the section) */
+	struct exp_cfg kafka;
 };
 
 /* Load and validate path into cfg (defaults first). Returns 0, or -errno with

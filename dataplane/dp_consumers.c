@@ -16,6 +16,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "controlplane/exporter.h"
 #include "dataplane/oriond.h"
 
 #define DRAIN 256
@@ -81,6 +82,9 @@ static unsigned drain_ticks(struct oriond *od, struct rte_ring *r, char kind, ui
 		return 0;
 	unsigned n = rte_ring_sc_dequeue_burst_elem(r, t, sizeof(t[0]), DRAIN, NULL);
 	*count += n;
+	if (od->exp)
+		for (unsigned i = 0; i < n; i++)
+			exp_publish_tick(od->exp, &t[i]); /* keeps the stream its config asks for */
 	if (od->ticklog)
 		for (unsigned i = 0; i < n; i++) {
 			write_tick(od->ticklog, kind, &t[i]);
@@ -113,6 +117,16 @@ unsigned dp_consumers_poll(struct oriond *od)
 			for (unsigned f = 0; f < od->cfg.n_feeds; f++)
 				if (od->cfg.feeds[f].id == ev[k].feed)
 					feed = od->cfg.feeds[f].name;
+			static const int8_t xmap[] = {
+				[DP_MD_EV_GAP_OPEN] = EXP_FEED_GAP_OPEN,
+				[DP_MD_EV_GAP_FILLED] = EXP_FEED_GAP_FILLED,
+				[DP_MD_EV_GAP_UNRECOVERABLE] = EXP_FEED_GAP_UNRECOVERABLE,
+				[DP_MD_EV_STALE] = EXP_FEED_STALE,
+				[DP_MD_EV_STALE_CLEARED] = EXP_FEED_STALE_CLEARED,
+			};
+			if (od->exp && ev[k].type < sizeof(xmap) && xmap[ev[k].type])
+				exp_publish_feed_event(od->exp, ev[k].feed, (enum exp_feed_ev)xmap[ev[k].type], ev[k].seq_from,
+						       ev[k].seq_to, ev[k].time_ns);
 			if (ev[k].type != DP_MD_EV_BROKEN_TRADE) /* routine: tick log only */
 				printf("oriond: feed %s: %s seq %" PRIu64 "-%" PRIu64 "\n", feed,
 				       dp_md_event_name(ev[k].type), ev[k].seq_from, ev[k].seq_to);

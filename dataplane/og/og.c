@@ -1523,6 +1523,8 @@ static int open_journal(struct og *g, char *err, size_t errlen)
 
 uint64_t og_state_checksum(const struct og *g) { return g->checksum; }
 
+struct jr_writer *og_journal_writer(const struct og *g) { return g->jw; }
+
 struct og *og_create(const struct og_cfg *cfg, char *err, size_t errlen)
 {
 	struct og *g = calloc(1, sizeof(*g));

@@ -182,6 +182,9 @@ void og_set_io(struct og *g, const struct og_io *io);
 void og_set_tick_sink(struct og *g, int (*fn)(void *ctx, const struct md_tick *t), void *ctx);
 
 const struct og_stats *og_stats(const struct og *g);
+/* The order journal's writer (NULL without [journal]): the exporter tails it
+ * (jr_committed_seq, jr_set_exported are safe from any thread). */
+struct jr_writer *og_journal_writer(const struct og *g);
 /* Running hash of every engine event since the start of the journal: equal
  * after a replay and after the live run that wrote the journal. */
 uint64_t og_state_checksum(const struct og *g);
