@@ -29,6 +29,7 @@ static void defaults(struct dp_cfg *c)
 	c->og.prelogon_timeout_ns = 10 * NS_PER_S;
 	c->og.risk.stp = 1; /* ME_STP_NONE */
 	exp_cfg_defaults(&c->kafka);
+	cp_cfg_defaults(&c->cp);
 }
 
 static void feed_defaults(struct dp_feed_cfg *f)
@@ -446,6 +447,8 @@ static int apply(struct dp_cfg *c, struct orion_ini *ini, char *err, size_t errl
 			journal_key(ini, e, c);
 		} else if (!strcmp(e->kind, "kafka") && !e->name[0]) {
 			exp_config_key(ini, e, &c->kafka);
+		} else if (!strcmp(e->kind, "cp") || !strcmp(e->kind, "tenant") || !strcmp(e->kind, "user")) {
+			cp_config_key(ini, e, &c->cp);
 		} else if ((!strcmp(e->kind, "metrics") || !strcmp(e->kind, "ticklog")) && !e->name[0]) {
 			other_key(ini, e, c);
 		} else {
@@ -454,6 +457,9 @@ static int apply(struct dp_cfg *c, struct orion_ini *ini, char *err, size_t errl
 	}
 	if (!ini->err[0])
 		validate(ini, c);
+	char why[512];
+	if (!ini->err[0] && c->cp.enabled && cp_cfg_validate(&c->cp, why, sizeof(why)) != 0)
+		orion_ini_fail(ini, NULL, "%s", why);
 	if (ini->err[0]) {
 		snprintf(err, errlen, "%s", ini->err);
 		return -EINVAL;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "controlplane/cp.h"
 #include "controlplane/exporter.h"
 #include "dataplane/og/og.h"
 
@@ -79,6 +80,10 @@ struct dp_cfg {
 
 	/* [kafka]: export (off without the section) */
 	struct exp_cfg kafka;
+
+	/* [cp], [tenant NAME], [user NAME]: REST / WebSocket control plane
+	 * (off without [cp]) */
+	struct cp_cfg cp;
 };
 
 /* Load and validate path into cfg (defaults first). Returns 0, or -errno with

@@ -16,6 +16,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "controlplane/cp.h"
 #include "controlplane/exporter.h"
 #include "dataplane/oriond.h"
 
@@ -85,6 +86,9 @@ static unsigned drain_ticks(struct oriond *od, struct rte_ring *r, char kind, ui
 	if (od->exp)
 		for (unsigned i = 0; i < n; i++)
 			exp_publish_tick(od->exp, &t[i]); /* keeps the stream its config asks for */
+	if (od->cp)
+		for (unsigned i = 0; i < n; i++)
+			cp_publish_tick(od->cp, &t[i], kind == 'C');
 	if (od->ticklog)
 		for (unsigned i = 0; i < n; i++) {
 			write_tick(od->ticklog, kind, &t[i]);
@@ -100,7 +104,14 @@ unsigned dp_consumers_poll(struct oriond *od)
 		/* Order events for the control plane's live views; the journal is
 		 * their durable copy (export tails it). */
 		struct me_event ev[32];
-		unsigned n = rte_ring_sc_dequeue_burst_elem(od->order_events, ev, sizeof(ev[0]), 32, NULL);
+		unsigned want = 32;
+		if (od->cp) { /* leave events in the ring (back-pressure to og) rather than drop them */
+			unsigned room = cp_event_room(od->cp);
+			want = room < want ? room : want;
+		}
+		unsigned n = rte_ring_sc_dequeue_burst_elem(od->order_events, ev, sizeof(ev[0]), want, NULL);
+		for (unsigned k = 0; od->cp && k < n; k++)
+			cp_publish_order_event(od->cp, &ev[k]);
 		od->cons.order_events += n;
 		work += n;
 	}
@@ -127,6 +138,9 @@ unsigned dp_consumers_poll(struct oriond *od)
 			if (od->exp && ev[k].type < sizeof(xmap) && xmap[ev[k].type])
 				exp_publish_feed_event(od->exp, ev[k].feed, (enum exp_feed_ev)xmap[ev[k].type], ev[k].seq_from,
 						       ev[k].seq_to, ev[k].time_ns);
+			if (od->cp)
+				cp_publish_md_event(od->cp, ev[k].feed, dp_md_event_name(ev[k].type), ev[k].seq_from,
+						    ev[k].seq_to);
 			if (ev[k].type != DP_MD_EV_BROKEN_TRADE) /* routine: tick log only */
 				printf("oriond: feed %s: %s seq %" PRIu64 "-%" PRIu64 "\n", feed,
 				       dp_md_event_name(ev[k].type), ev[k].seq_from, ev[k].seq_to);

@@ -32,6 +32,7 @@
 #include "dataplane/dp_config.h"
 #include "dataplane/dp_md.h"
 #include "dataplane/dp_pkt.h"
+#include "controlplane/cp.h"
 #include "controlplane/exporter.h"
 #include "dataplane/journal/jr_writer.h"
 #include "dataplane/oriond.h"
@@ -488,6 +489,12 @@ static int setup(struct oriond *od)
 		int want_raw = (log && od->cfg.ticklog_stream != DP_TICKLOG_CONFLATED) || xm == EXP_MD_RAW ||
 			       (!log && xm == EXP_MD_OFF);
 		int want_conf = (log && od->cfg.ticklog_stream != DP_TICKLOG_RAW) || xm == EXP_MD_CONFLATED;
+		if (od->cfg.cp.enabled) {
+			if (od->cfg.cp.market_data == CP_MD_RAW)
+				want_raw = 1;
+			else
+				want_conf = 1;
+		}
 		if ((want_raw && !(lc->tick_ring = ring_elem("ticks", lc->lcore_id, sizeof(struct md_tick),
 								   od->cfg.tick_ring_size))) ||
 		    (want_conf && !(lc->conf_ring = ring_elem("conflated", lc->lcore_id, sizeof(struct md_tick),
@@ -555,6 +562,62 @@ static int start_exporter(struct oriond *od)
 	}
 	printf("oriond: Kafka export to %s (%s)\n", od->cfg.kafka.brokers,
 	       jw ? "journal events and market data" : "market data only: no [journal]");
+	return 0;
+}
+
+/* Control plane hooks (run on the cp thread). */
+static void cp_write_metrics(void *ctx, FILE *f) { dp_metrics_write(ctx, f); }
+static int cp_send_risk_cmd(void *ctx, const struct risk_cmd *cmd) { return dp_send_cmd(ctx, cmd); }
+static int cp_send_order(void *ctx, const struct og_api_req *req) { return dp_send_order(ctx, req); }
+
+static unsigned cp_instruments(void *ctx, struct cp_instrument *out, unsigned max)
+{
+	struct oriond *od = ctx;
+	unsigned n = 0;
+	for (uint32_t i = 0; od->og && i < od->cfg.og.n_instruments && n < max; i++, n++) {
+		const struct og_instrument_cfg *ic = &od->cfg.og.instruments[i];
+		snprintf(out[n].symbol, sizeof(out[n].symbol), "%s", ic->symbol);
+		out[n].id = i; /* the engine's instrument id is the config index */
+		out[n].tick = ic->tick;
+		out[n].lot = ic->lot;
+	}
+	return n;
+}
+
+static unsigned cp_fix_sessions(void *ctx, struct cp_fix_session *out, unsigned max)
+{
+	struct oriond *od = ctx;
+	static struct og_session_info info[FIX_CONFIG_MAX_SESSIONS];
+	unsigned n = od->og ? og_sessions(od->og, info, max < FIX_CONFIG_MAX_SESSIONS ? max : FIX_CONFIG_MAX_SESSIONS) : 0;
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(out[i].name, sizeof(out[i].name), "%.30s->%.30s", info[i].sender, info[i].target);
+		out[i].id = info[i].id;
+		out[i].tenant = 0;
+		out[i].connected = info[i].connected;
+		out[i].in_seq = info[i].in_seq;
+		out[i].out_seq = info[i].out_seq;
+	}
+	return n;
+}
+
+static int start_cp(struct oriond *od)
+{
+	if (!od->cfg.cp.enabled)
+		return 0;
+	struct cp_hooks h = { .ctx = od, .write_metrics = cp_write_metrics, .send_risk_cmd = cp_send_risk_cmd,
+			      .send_order = cp_send_order, .instruments = cp_instruments,
+			      .fix_sessions = cp_fix_sessions };
+	char err[512];
+	od->cp = cp_create(&od->cfg.cp, &h, err, sizeof(err));
+	if (!od->cp) {
+		fprintf(stderr, "oriond: control plane: %s\n", err);
+		return -EINVAL;
+	}
+	if (cp_start(od->cp) != 0) {
+		fprintf(stderr, "oriond: control plane: %s\n", cp_last_error(od->cp));
+		return -EINVAL;
+	}
+	printf("oriond: control plane on port %u (REST /api/v1, WebSocket /api/v1/ws, /metrics)\n", cp_port(od->cp));
 	return 0;
 }
 
@@ -645,12 +708,16 @@ int main(int argc, char **argv)
 	if (rc == 0)
 		rc = start_exporter(od);
 	if (rc == 0)
+		rc = start_cp(od);
+	if (rc == 0)
 		rc = dp_consumers_open(od);
 	if (rc != 0) {
 		g_stop = 1;
 	} else {
 		for (unsigned i = 0; i < od->n_lcores; i++)
 			rte_eal_remote_launch(lcore_main, &od->lcores[i], od->lcores[i].lcore_id);
+		if (od->cp)
+			cp_set_ready(od->cp, 1);
 		printf("oriond: running (metrics %s); SIGINT or SIGTERM stops\n",
 		       od->cfg.metrics_port ? "on" : "off");
 		uint64_t last_rx = 0, last_change = orion_monotonic_ns();
@@ -672,6 +739,11 @@ int main(int argc, char **argv)
 		/* Drain what the lcores left in the rings. */
 		while (dp_consumers_poll(od))
 			;
+	}
+	if (od->cp) {
+		cp_set_ready(od->cp, 0);
+		cp_destroy(od->cp); /* joins the cp thread: nothing calls into the dataplane after this */
+		od->cp = NULL;
 	}
 	if (od->exp) {
 		if (exp_stop(od->exp) != 0)

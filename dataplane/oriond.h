@@ -85,6 +85,7 @@ struct oriond {
 	struct rte_ring *order_cmds;     /* main → order lcore: struct risk_cmd */
 	struct rte_ring *order_api;      /* control plane → order lcore: struct og_api_req */
 	struct exp *exp;                 /* Kafka exporter (NULL when off) */
+	struct cp *cp;                   /* REST / WebSocket control plane (NULL when off) */
 	/* main lcore only */
 	FILE *ticklog;
 	struct dp_consumer_stats cons;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "controlplane/cp.h"
 #include "controlplane/exporter.h"
 #include "common/journal/jr_tool.h"
 #include "dataplane/og/og_journal.h"
@@ -311,7 +312,8 @@ static void usage(FILE *f)
 		"                                  dump decodes the order path's records (--json: one\n"
 		"                                  object per line)\n"
 		"  decode [--single] [FILE...]     print exported Kafka messages (orion.v1 envelopes) as\n"
-		"                                  JSON lines, e.g. kcat -C -b B -t T -f '%%R%%s' | orionctl decode\n");
+		"                                  JSON lines, e.g. kcat -C -b B -t T -f '%%R%%s' | orionctl decode\n"
+		"  passwd [--password P]           print an argon2id hash for a [user] password_hash\n");
 }
 
 int main(int argc, char **argv)
@@ -324,6 +326,8 @@ int main(int argc, char **argv)
 		return jr_tool_main_dec(argc - 1, argv + 1, &g_og_decoder);
 	if (!strcmp(argv[1], "decode"))
 		return exp_decode_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "passwd"))
+		return cp_passwd_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;

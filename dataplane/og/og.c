@@ -1525,6 +1525,21 @@ uint64_t og_state_checksum(const struct og *g) { return g->checksum; }
 
 struct jr_writer *og_journal_writer(const struct og *g) { return g->jw; }
 
+unsigned og_sessions(const struct og *g, struct og_session_info *out, unsigned max)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < g->n_sess && n < max; i++, n++) {
+		const struct fix_session_cfg *c = fix_session_config(g->sess[i].fs);
+		out[n].id = i;
+		snprintf(out[n].sender, sizeof(out[n].sender), "%s", c->sender_comp_id);
+		snprintf(out[n].target, sizeof(out[n].target), "%s", c->target_comp_id);
+		out[n].connected = fix_session_state(g->sess[i].fs) == FIX_SS_ACTIVE;
+		out[n].in_seq = fix_session_next_target_seq(g->sess[i].fs);
+		out[n].out_seq = fix_session_next_sender_seq(g->sess[i].fs);
+	}
+	return n;
+}
+
 struct og *og_create(const struct og_cfg *cfg, char *err, size_t errlen)
 {
 	struct og *g = calloc(1, sizeof(*g));

