@@ -9,8 +9,11 @@
 #
 # What to look at while it runs:
 #   - the table below, refreshed every 2 s from the conflated (10 Hz) ticks;
+#   - the browser workstation at http://127.0.0.1:8480/ (tenant demo; user trader,
+#     password trader; or admin / admin for the admin panel and kill switch);
 #   - curl -s http://127.0.0.1:9100/metrics   (every dataplane counter);
-#   - out/demo/ticks.log                       (every tick: T raw, C conflated, E events).
+#   - out/demo/ticks.log                       (every tick: T raw, C conflated, E events);
+#   - FIX 4.4 on 127.0.0.1:9878 (SenderCompID ORION, TargetCompID DEMO1, user demo1 / demo1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TO_RUN=${1:-30}
@@ -34,9 +37,26 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+bash tests/web/setup.sh --vendor >/dev/null 2>&1 || echo "demo: charts off (uPlot not fetched)"
+rm -rf "$OUT/journal" "$OUT/fix"; mkdir -p "$OUT/fix"
+cat > "$OUT/sessions.cfg" <<CFG
+[DEFAULT]
+ConnectionType=acceptor
+BeginString=FIX.4.4
+SenderCompID=ORION
+FileStorePath=$PWD/$OUT/fix
+StoreMaxBytes=4194304
+[SESSION]
+TargetCompID=DEMO1
+Username=demo1
+Password=demo1
+CFG
+TH=$(./build/dataplane/bin/orionctl passwd --password trader | tail -1)
+AH=$(./build/dataplane/bin/orionctl passwd --password admin | tail -1)
 sed -e "s/^vdev = net_af_packet0,iface=[^,]*/vdev = net_af_packet0,iface=$ORION_VETH_HOST/" \
+    -e "s#OUT/#$PWD/$OUT/#g" -e "s#SRC/#$PWD/#g" -e "s#TRADER_HASH#$TH#" -e "s#ADMIN_HASH#$AH#" \
     deploy/profiles/demo.conf > "$OUT/oriond.conf"
-./build/dataplane/oriond -c "$OUT/oriond.conf" --tick-log "$OUT/ticks.log" > "$OUT/oriond.out" 2>&1 &
+./build/dataplane/bin/oriond -c "$OUT/oriond.conf" --tick-log "$OUT/ticks.log" > "$OUT/oriond.out" 2>&1 &
 ORIOND=$!
 for _ in $(seq 50); do grep -q running "$OUT/oriond.out" && break; sleep 0.2; done
 grep -q running "$OUT/oriond.out" || { cat "$OUT/oriond.out"; exit 1; }
@@ -47,7 +67,11 @@ ip netns exec "$ORION_NS" ./build/feeds/sim/orion-feedsim send --iface "$ORION_V
 	--drop-a 5000-5040 --drop-b 5000-5040 > "$OUT/feedsim.out" 2>&1 &
 SIM=$!
 
-echo "demo: oriond is running; metrics: curl -s http://127.0.0.1:9100/metrics ; ticks: $OUT/ticks.log"
+echo "demo: oriond is running"
+echo "demo:   workstation  http://127.0.0.1:8480/  (tenant demo, trader/trader or admin/admin)"
+echo "demo:   metrics      curl -s http://127.0.0.1:9100/metrics"
+echo "demo:   FIX 4.4      127.0.0.1:9878 ORION <- DEMO1 (demo1/demo1)"
+echo "demo:   ticks        $OUT/ticks.log"
 while kill -0 "$SIM" 2>/dev/null; do
 	sleep 2
 	printf '\n%-8s %12s %8s %12s %8s %12s %12s %7s %s\n' SYMBOL BID SIZE ASK SIZE MID LAST FLAGS

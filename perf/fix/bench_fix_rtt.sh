@@ -10,7 +10,7 @@
 #   perf/fix/bench_fix_rtt.sh BUILD_DIR
 # Environment (defaults): SESSIONS=4 (at most 64 for oriond) RATES="10000 50000"
 #   SECONDS_PER_RUN=5 WARMUP=1 WINDOW=16 SYMBOLS=AAPL,MSFT,GOOG,AMZN
-#   ORIOND=BUILD_DIR/dataplane/oriond QF=BUILD_DIR/perf/fix/qf_executor
+#   ORIOND=BUILD_DIR/dataplane/bin/oriond QF=BUILD_DIR/perf/fix/qf_executor
 #   SERVER_CPU=1 CLIENT_CPU=0 (qf_executor / fix_loadgen pinning, only with 2+
 #   CPUs; empty disables it; oriond pins itself: [eal] lcores = 0-1, the FIX
 #   lcore is CPU 1), ONLY=oriond|quickfix.
@@ -39,7 +39,7 @@ pin() { # pin CPU CMD...
 }
 
 LOADGEN=$B/perf/fix/fix_loadgen
-ORIOND=${ORIOND:-$B/dataplane/oriond}
+ORIOND=${ORIOND:-$B/dataplane/bin/oriond}
 QF=${QF:-$B/perf/fix/qf_executor}
 [ -x "$LOADGEN" ] || { echo "bench_fix_rtt: $LOADGEN not built" >&2; exit 1; }
 

@@ -30,7 +30,7 @@ max_instruments = 8192
 max_orders = 4194304
 max_levels = 1048576
 CONF
-	"$B/dataplane/oriond" -c "$T/$1.conf" > "$T/$1.out" 2>&1
+	"$B/dataplane/bin/oriond" -c "$T/$1.conf" > "$T/$1.out" 2>&1
 }
 run md 239.1.1.1
 run baseline 239.9.9.9
