@@ -63,7 +63,7 @@ struct out {
 static void emit(struct out *o, Orion__V1__Envelope *env, enum exp_stream stream, const char *type,
 		 const char *key, uint64_t time_ns)
 {
-	char id[48];
+	char id[64];
 	if (o->err)
 		return;
 	if (o->n >= EXP_MAX_MSGS) {
@@ -527,7 +527,8 @@ int exp_map_record(struct exp_map_state *st, const struct jr_rec *rec, uint8_t *
 
 /* ---- market data ----------------------------------------------------------- */
 
-int exp_map_tick(const char *producer, const struct md_tick *t, uint8_t *buf, size_t cap, struct exp_msg *out)
+int exp_map_tick(const char *producer, uint64_t run, const struct md_tick *t, uint8_t *buf, size_t cap,
+		 struct exp_msg *out)
 {
 	Orion__V1__Envelope env = ORION__V1__ENVELOPE__INIT;
 	Orion__V1__Tick p = ORION__V1__TICK__INIT;
@@ -563,7 +564,7 @@ int exp_map_tick(const char *producer, const struct md_tick *t, uint8_t *buf, si
 	p.has_late = 1, p.late = (t->flags & MD_TF_LATE) != 0;
 	p.has_trade = 1, p.trade = (t->flags & MD_TF_TRADE) != 0;
 	snprintf(key, sizeof(key), "%u.%u", t->source, t->instrument_id);
-	snprintf(id, sizeof(id), "%u.%u.%u", t->source, t->instrument_id, t->seqno);
+	snprintf(id, sizeof(id), "%u.%u.%llu.%u", t->source, t->instrument_id, (unsigned long long)run, t->seqno);
 	env.event_id = id;
 	env.producer = (char *)producer;
 	env.entity_type = "instrument";

@@ -64,8 +64,12 @@ struct exp_map_state {
 int exp_map_record(struct exp_map_state *st, const struct jr_rec *rec, uint8_t *buf, size_t cap,
 		   struct exp_msg out[EXP_MAX_MSGS], enum exp_skip *skip);
 
-/* One tick → one envelope. Returns 1 or -ENOSPC. */
-int exp_map_tick(const char *producer, const struct md_tick *t, uint8_t *buf, size_t cap, struct exp_msg *out);
+/* One tick → one envelope. run identifies the process that made the tick
+ * (md_tick.seqno restarts with the process), so the event id
+ * "<source>.<instrument>.<run>.<seqno>" stays unique across restarts.
+ * Returns 1 or -ENOSPC. */
+int exp_map_tick(const char *producer, uint64_t run, const struct md_tick *t, uint8_t *buf, size_t cap,
+		 struct exp_msg *out);
 
 /* One feed event → one envelope. Returns 1, -EINVAL (unknown kind), -ENOSPC. */
 int exp_map_feed_event(const char *producer, uint16_t source, enum exp_feed_ev kind, uint64_t seq_from,

@@ -97,6 +97,7 @@ struct ctr {
 
 struct exp {
 	struct exp_cfg cfg;
+	uint64_t run_id;          /* start time (ns): tick ids stay unique across restarts */
 	char dir[JR_PATH_MAX];
 	int have_journal;
 	char ckpt_path[300], ckpt_tmp[310], ckpt_dir[300];
@@ -616,7 +617,7 @@ static unsigned pump_md(struct exp *x)
 			add(&x->c.md_backlog, 1);
 		} else {
 			if (it->kind == MD_TICK)
-				n = exp_map_tick(x->cfg.client_id, &it->tick, x->mdbuf, sizeof(x->mdbuf), &m);
+				n = exp_map_tick(x->cfg.client_id, x->run_id, &it->tick, x->mdbuf, sizeof(x->mdbuf), &m);
 			else
 				n = exp_map_feed_event(x->cfg.client_id, it->source, (enum exp_feed_ev)it->kind,
 						       it->seq_from, it->seq_to, it->time_ns, x->mdbuf, sizeof(x->mdbuf),
@@ -719,9 +720,23 @@ static void *run(void *arg)
 		if (!work)
 			rd_kafka_poll(x->rk, 1);
 	}
-	/* Stop: what was read is waited for (bounded), then checkpointed; the
-	 * rest is exported again by the next run. */
+	/* Stop: first catch up with what the journal and the market-data queue
+	 * hold (a clean shutdown exports its last events), bounded by half the
+	 * stop timeout; then what was read is waited for, then checkpointed. What
+	 * is still left is exported again by the next run. */
 	x->stop_rc = 0;
+	uint64_t until = mono_ns() + (uint64_t)x->cfg.stop_timeout_ms * 500000ull;
+	while (x->rk && !x->fatal && !x->rewind && mono_ns() < until) {
+		rd_kafka_poll(x->rk, 0);
+		unsigned w = pump_md(x);
+		if (x->have_journal)
+			w += pump_journal(x, mono_ns());
+		int behind = x->have_journal && x->next <= x->committed(x->ctx);
+		if (!w && !behind)
+			break;
+		if (!w)
+			rd_kafka_poll(x->rk, 1);
+	}
 	if (x->rk) {
 		x->cur_n = x->cur_k = 0;
 		if (rd_kafka_flush(x->rk, (int)x->cfg.stop_timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -762,6 +777,11 @@ struct exp *exp_create(const struct exp_cfg *cfg, const char *journal_dir, exp_c
 		return NULL;
 	}
 	x->cfg = *cfg;
+	{
+		struct timespec rt;
+		clock_gettime(CLOCK_REALTIME, &rt);
+		x->run_id = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
+	}
 	x->committed = committed_seq;
 	x->set_exported = set_exported;
 	x->ctx = ctx;

@@ -60,6 +60,16 @@ static int out_conflated(void *ctx, const struct md_tick *t)
 	return lc->conf_ring ? rte_ring_sp_enqueue_elem(lc->conf_ring, (void *)t, sizeof(*t)) : 0;
 }
 
+/* The venue's own book ticks (matching engine, order lcore): raw to the tick
+ * ring, and through the same conflation as feed ticks. */
+static int out_venue_tick(void *ctx, const struct md_tick *t)
+{
+	struct dp_lcore *lc = ctx;
+	int rc = out_tick(ctx, t);
+	md_conflate_update(lc->venue_conf, t);
+	return rc;
+}
+
 static int out_event(void *ctx, const struct dp_md_event *ev)
 {
 	struct dp_lcore *lc = ctx;
@@ -261,8 +271,13 @@ static int lcore_main(void *arg)
 			work += n;
 		}
 		poll_md_inputs(lc, now_ns, &work);
-		if (lc->og)
+		if (lc->og) {
 			work += og_poll(lc->og, now_ns);
+			if (now_ns >= lc->venue_conf_next) {
+				md_conflate_poll(lc->venue_conf, now_ns, out_conflated, lc, 256);
+				lc->venue_conf_next = now_ns + lc->venue_conf_step;
+			}
+		}
 		uint64_t t = rte_rdtsc();
 		if (work)
 			lc->st.busy_cycles += t - last;
@@ -522,7 +537,12 @@ static int setup(struct oriond *od)
 			fprintf(stderr, "oriond: FIX order entry: %s\n", err);
 			return -EINVAL;
 		}
-		og_set_tick_sink(od->og, out_tick, od->order_lc);
+		struct md_conflate_config vc = { .max_instruments = od->cfg.og.n_instruments ? od->cfg.og.n_instruments : 1,
+						 .interval_ns = od->cfg.conflate_ns };
+		if (md_conflate_create(&vc, &od->order_lc->venue_conf) != 0)
+			return -ENOMEM;
+		od->order_lc->venue_conf_step = od->cfg.conflate_ns / 10 < 1000000 ? od->cfg.conflate_ns / 10 : 1000000;
+		og_set_tick_sink(od->og, out_venue_tick, od->order_lc);
 		if (!(od->order_events = ring_elem("order_events", od->order_lc->lcore_id, sizeof(struct me_event),
 						   od->cfg.tick_ring_size)) ||
 		    !(od->order_cmds = ring_elem("order_cmds", od->order_lc->lcore_id, sizeof(struct risk_cmd), 1024)) ||
@@ -756,6 +776,8 @@ int main(int argc, char **argv)
 	for (unsigned f = 0; f < od->cfg.n_feeds; f++)
 		dp_md_destroy(od->feed_rt[f].md);
 	og_destroy(od->og);
+	if (od->order_lc)
+		md_conflate_destroy(od->order_lc->venue_conf);
 	for (unsigned p = 0; p < od->cfg.n_ports; p++)
 		if (od->ports[p].started) {
 			rte_eth_dev_stop(od->ports[p].port_id);

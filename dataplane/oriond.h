@@ -20,6 +20,7 @@
 #include "dataplane/dp_config.h"
 #include "dataplane/dp_md.h"
 #include "dataplane/dp_pkt.h"
+#include "dataplane/book/md_conflate.h"
 #include "dataplane/og/og.h"
 
 #define ORION_VERSION "0.1.0"
@@ -50,6 +51,8 @@ struct dp_lcore {
 	struct rte_ring *tick_ring, *conf_ring, *event_ring; /* to the main lcore */
 	struct dp_md_out out;
 	struct og *og;               /* order gateway, on the order lcore only */
+	struct md_conflate *venue_conf; /* the venue's book ticks, conflated (order lcore) */
+	uint64_t venue_conf_next, venue_conf_step;
 } __rte_cache_aligned;
 
 struct dp_port {

@@ -636,11 +636,11 @@ static void exporter__map_tick__keyed_by_source_and_instrument(void **state)
 			     .mid_px = ORION_PX_NONE, .last_px = ORION_PX_NONE, .bid_sz = 300, .instrument_id = 17,
 			     .source = 2, .flags = MD_TF_SNAPSHOT | MD_TF_STALE, .seqno = 55 };
 	memcpy(t.symbol, "AAPL    ", 8);
-	assert_int_equal(exp_map_tick("p", &t, buf, sizeof(buf), &m), 1);
+	assert_int_equal(exp_map_tick("p", 1234, &t, buf, sizeof(buf), &m), 1);
 	assert_int_equal(m.stream, EXP_S_TICKS);
 	assert_string_equal(m.key, "2.17");
 	Orion__V1__Envelope *e = unpack(&m);
-	assert_string_equal(e->event_id, "2.17.55");
+	assert_string_equal(e->event_id, "2.17.1234.55");
 	assert_false(e->has_journal_seq);
 	assert_string_equal(e->tick->symbol, "AAPL");
 	assert_true(e->tick->has_bid_px_e8);

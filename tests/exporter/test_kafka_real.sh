@@ -39,8 +39,8 @@ kb_prepare "$BUILD" || skip "$KB_WHY"
 # Decoder: orionctl decode when orionctl links the exporter, else the same code
 # built as a test tool.
 DECODE=("$DECODE_CLI")
-if [ -x "$BUILD/dataplane/journal/orionctl" ] && "$BUILD/dataplane/journal/orionctl" decode --help >/dev/null 2>&1; then
-	DECODE=("$BUILD/dataplane/journal/orionctl" decode)
+if [ -x "$BUILD/dataplane/bin/orionctl" ] && "$BUILD/dataplane/bin/orionctl" decode --help >/dev/null 2>&1; then
+	DECODE=("$BUILD/dataplane/bin/orionctl" decode)
 fi
 
 # ---- broker ------------------------------------------------------------------

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # the KB_* variables are read by the caller
 # Shared by the Kafka integration tests (sourced, bash): a real Apache Kafka
 # 0.9.0.1 broker and its ZooKeeper on 127.0.0.1, free ports, in a work dir.
 #
@@ -65,6 +66,16 @@ kb_wait_port() { # PORT SECONDS
 	return 1
 }
 
+# A bundled start script on today's JVM (no GC logging options of Java 8's
+# era); the options stay out of the caller's environment. Runs in the
+# foreground: the script execs java, so $! of `kb_bundled ... &` is the JVM.
+kb_bundled() { # WORK_DIR SCRIPT ARGS...
+	local work=$1 script=$2
+	shift 2
+	exec env KAFKA_GC_LOG_OPTS=" " KAFKA_JVM_PERFORMANCE_OPTS="-server -XX:+UseG1GC" \
+		KAFKA_HEAP_OPTS="-Xmx256M -Xms128M" LOG_DIR="$work/logs" "$KB_KDIR/bin/$script" "$@"
+}
+
 kb_start() {
 	local work=$1 zkport
 	read -r zkport KB_PORT < <(python3 -c '
@@ -93,23 +104,14 @@ default.replication.factor=1
 offsets.topic.replication.factor=1
 log.retention.hours=1
 EOF
-	# Subshells: the JVM options stay out of the caller's environment.
-	(
-		export KAFKA_GC_LOG_OPTS=" " KAFKA_JVM_PERFORMANCE_OPTS="-server -XX:+UseG1GC"
-		export KAFKA_HEAP_OPTS="-Xmx256M -Xms128M" LOG_DIR="$work/logs"
-		exec "$KB_KDIR/bin/zookeeper-server-start.sh" "$work/zookeeper.properties"
-	) >"$work/zk.out" 2>&1 &
+	kb_bundled "$work" zookeeper-server-start.sh "$work/zookeeper.properties" >"$work/zk.out" 2>&1 &
 	KB_ZKPID=$!
 	kb_wait_port "$zkport" 40 || {
 		tail -20 "$work/zk.out"
 		KB_WHY="ZooKeeper did not start (java $(java -version 2>&1 | head -1))"
 		return 1
 	}
-	(
-		export KAFKA_GC_LOG_OPTS=" " KAFKA_JVM_PERFORMANCE_OPTS="-server -XX:+UseG1GC"
-		export KAFKA_HEAP_OPTS="-Xmx256M -Xms128M" LOG_DIR="$work/logs"
-		exec "$KB_KDIR/bin/kafka-server-start.sh" "$work/server.properties"
-	) >"$work/kafka.out" 2>&1 &
+	kb_bundled "$work" kafka-server-start.sh "$work/server.properties" >"$work/kafka.out" 2>&1 &
 	KB_KPID=$!
 	kb_wait_port "$KB_PORT" 60 || { tail -20 "$work/kafka.out"; KB_WHY="Kafka 0.9.0.1 did not start on this JVM"; return 1; }
 	KB_KCAT=(kcat -b "$KB_BROKERS" -X api.version.request=false -X broker.version.fallback=0.9.0.1)

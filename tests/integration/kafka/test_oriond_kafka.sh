@@ -50,7 +50,7 @@ for b in "$ORIOND" "$ORIONCTL" "$FEEDSIM"; do
 	[ -x "$b" ] || skip "no executable $b"
 done
 [ -r "$FIXDRIVE" ] || skip "no $FIXDRIVE"
-# shellcheck source=kafka_broker.sh
+# shellcheck source-path=SCRIPTDIR source=kafka_broker.sh
 . "$HERE/kafka_broker.sh"
 kb_prepare "$BUILD" || skip "$KB_WHY"
 
@@ -314,9 +314,8 @@ if extra:
 if final_ckpt != str(last_seq):
     bad("checkpoint after the clean stop is %r, the journal ends at %d" % (final_ckpt, last_seq))
 
-# every copy of one event id is the same envelope. Ticks: each start replays
-# the same pcap, so the same tick (same seqno) comes again from every run with
-# its own receive time; the rest must be equal.
+# every copy of one event id is the same envelope (tick ids carry the run, so
+# a restart's ticks never share an id with an earlier run's).
 def norm(k, js):
     if k[0] != "marketdata.ticks":
         return js
@@ -447,7 +446,8 @@ for line in open(tlog):
     f = line.split()
     if f and f[0] == "C":
         final_ids.add("%s.%s.%s" % (f[2], f[3], f[5]))
-got_ids = {e for (s, e) in copies if s == "marketdata.ticks"}
+# tick ids are <source>.<instrument>.<run>.<seqno>; the tick log knows seqno
+got_ids = {".".join(e.split(".")[:2] + e.split(".")[3:]) for (s, e) in copies if s == "marketdata.ticks"}
 missing_ticks = sorted(final_ids - got_ids)
 print("#   ticks: %d messages over %d instruments (%d not conflated, %d keys out of receive order); "
       "last run logged %d conflated ticks, %d of them not in Kafka"
