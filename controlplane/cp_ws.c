@@ -834,6 +834,15 @@ int cp_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED:
 		return established(cp, pss, wsi);
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		/* The peer sent its close frame: write nothing more (a data frame
+		 * after the peer's close is a protocol error for the browser);
+		 * lws answers the close itself. */
+		if (pss->ws) {
+			pss->ws->closing = 2;
+			snprintf(pss->ws->close_reason, sizeof(pss->ws->close_reason), "%s", "closed by peer");
+		}
+		return 0;
 	case LWS_CALLBACK_CLOSED:
 		closed(cp, pss);
 		return 0;
