@@ -39,18 +39,7 @@ trap 'exit 130' INT TERM
 
 bash tests/web/setup.sh --vendor >/dev/null 2>&1 || echo "demo: charts off (uPlot not fetched)"
 rm -rf "$OUT/journal" "$OUT/fix"; mkdir -p "$OUT/fix"
-cat > "$OUT/sessions.cfg" <<CFG
-[DEFAULT]
-ConnectionType=acceptor
-BeginString=FIX.4.4
-SenderCompID=ORION
-FileStorePath=$PWD/$OUT/fix
-StoreMaxBytes=4194304
-[SESSION]
-TargetCompID=DEMO1
-Username=demo1
-Password=demo1
-CFG
+sed -e "s#OUT/#$PWD/$OUT/#g" deploy/profiles/demo-sessions.cfg > "$OUT/sessions.cfg"
 TH=$(./build/dataplane/bin/orionctl passwd --password trader | tail -1)
 AH=$(./build/dataplane/bin/orionctl passwd --password admin | tail -1)
 sed -e "s/^vdev = net_af_packet0,iface=[^,]*/vdev = net_af_packet0,iface=$ORION_VETH_HOST/" \

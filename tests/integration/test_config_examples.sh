@@ -4,7 +4,7 @@
 # pass `oriond --check-config`; an unknown key, a bad value and an unknown
 # section each stop it with exit status 2 and a message naming file, line and key.
 set -uo pipefail
-ORIOND=$1 SRC=$2
+ORIOND=$1 SRC=$2 ORIONCTL=$3
 T=$(mktemp -d /tmp/orion-cfg.XXXXXX); trap 'rm -rf "$T"' EXIT
 fail=0
 sed -e "s#/etc/orion/sessions.cfg#$T/sessions.cfg#; s#/var/lib/orion/journal#$T/journal#" \
@@ -19,7 +19,16 @@ expect() { # expect NAME RC PATTERN FILE
 	fi
 }
 expect "example config" 0 "ok \(1 ports, 1 feeds, 2 FIX sessions, 1 instruments\)" "$T/oriond.conf"
-for p in "$SRC"/deploy/profiles/*.conf; do expect "profile $(basename "$p")" 0 "ok" "$p"; done
+# Profiles carry placeholders that deploy/demo.sh fills in (paths, password
+# hashes): fill them the same way.
+HASH=$("$ORIONCTL" passwd --password test | tail -1)
+for p in "$SRC"/deploy/profiles/*.conf; do # (their FIX sessions: demo-sessions.cfg)
+	mkdir -p "$T/out/fix"
+	sed -e "s#OUT/#$T/out/#g" "$SRC/deploy/profiles/demo-sessions.cfg" > "$T/out/sessions.cfg"
+	sed -e "s#OUT/#$T/out/#g" -e "s#SRC/#$SRC/#g" -e "s#TRADER_HASH#$HASH#" -e "s#ADMIN_HASH#$HASH#" \
+		"$p" > "$T/$(basename "$p")"
+	expect "profile $(basename "$p")" 0 "ok" "$T/$(basename "$p")"
+done
 cp "$T/oriond.conf" "$T/bad1.conf"; sed -i 's/^stale_after = 2s/stale_afterr = 2s/' "$T/bad1.conf"
 expect "unknown key" 2 "bad1.conf:[0-9]+: key 'stale_afterr' in \[feed nasdaq\]: unknown key" "$T/bad1.conf"
 cp "$T/oriond.conf" "$T/bad2.conf"; sed -i 's/^memory_mb = 512/memory_mb = lots/' "$T/bad2.conf"
