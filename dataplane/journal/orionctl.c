@@ -4,13 +4,15 @@
  * `orionctl journal` is the generic journal tool (common/journal/jr_tool.h)
  * with the order path's record decoder (dataplane/og/og_journal.h), so that
  * dump prints ClOrdIDs, sides, prices, engine events and FIX logons rather
- * than hex. */
+ * than hex. The REST subcommands (status, sessions, kill, limits,
+ * instruments, users) live in ctl_cmd.c (dataplane/journal/ctl.h). */
 #include <stdio.h>
 #include <string.h>
 
 #include "controlplane/cp.h"
 #include "controlplane/exporter.h"
 #include "common/journal/jr_tool.h"
+#include "dataplane/journal/ctl.h"
 #include "dataplane/og/og_journal.h"
 
 #define PX_DIGITS 8 /* ORION_PX_SCALE = 1e8 */
@@ -314,6 +316,7 @@ static void usage(FILE *f)
 		"  decode [--single] [FILE...]     print exported Kafka messages (orion.v1 envelopes) as\n"
 		"                                  JSON lines, e.g. kcat -C -b B -t T -f '%%R%%s' | orionctl decode\n"
 		"  passwd [--password P]           print an argon2id hash for a [user] password_hash\n");
+	ctl_usage(f);
 }
 
 int main(int argc, char **argv)
@@ -328,6 +331,8 @@ int main(int argc, char **argv)
 		return exp_decode_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "passwd"))
 		return cp_passwd_main(argc - 1, argv + 1);
+	if (ctl_is_command(argv[1]))
+		return ctl_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;
