@@ -562,7 +562,9 @@ struct cp *cp_create(const struct cp_cfg *cfg, const struct cp_hooks *hooks, cha
 		u->tenant = 0;
 		if (uc->tenant[0])
 			cp_tenant_id(cp, uc->tenant, &u->tenant);
-		u->account = uc->account;
+		/* Without an explicit account a user trades on its own, apart from
+		 * every FIX session's (dataplane/og/og.h). */
+		u->account = uc->account == UINT32_MAX ? OG_API_ACCOUNT_BASE + i : uc->account;
 		u->gen = 1;
 		u->role = uc->role;
 		u->disabled = uc->disabled;

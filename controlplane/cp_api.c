@@ -865,7 +865,7 @@ static void h_create_user(struct api *a)
 		return;
 	char name[CP_NAME_LEN] = "", pw[1024] = "", role[16] = "TRADER", tenant[CP_NAME_LEN] = "";
 	struct cp_user nu = { 0 };
-	uint64_t acct = 0;
+	uint64_t acct = UINT64_MAX; /* unset: the user's own account, OG_API_ACCOUNT_BASE + slot */
 	int dis = 0, r;
 	if (check_keys(a, root, keys) || (r = get_str(a, root, "username", name, sizeof(name))) < 0)
 		goto out;
@@ -919,7 +919,7 @@ static void h_create_user(struct api *a)
 	nu.used = 1;
 	memcpy(nu.name, name, sizeof(nu.name));
 	nu.role = (uint8_t)ro;
-	nu.account = (uint32_t)acct;
+	nu.account = acct == UINT64_MAX ? OG_API_ACCOUNT_BASE + (uint32_t)slot : (uint32_t)acct;
 	nu.disabled = (uint8_t)dis;
 	nu.gen = 1;
 	cp_bucket_init(&nu.rate, cp->cfg.rate_limit_burst, a->rq->now_ns);

@@ -253,6 +253,7 @@ static int user_key(struct orion_ini *ini, const struct orion_ini_entry *e, stru
 		if (c->n_users == CP_MAX_USERS)
 			return orion_ini_fail(ini, e, "more than %d users", CP_MAX_USERS);
 		memset(&c->users[i], 0, sizeof(c->users[i]));
+		c->users[i].account = UINT32_MAX; /* unset: OG_API_ACCOUNT_BASE + slot */
 		snprintf(c->users[i].name, sizeof(c->users[i].name), "%s", e->name);
 		c->n_users++;
 	}

@@ -552,6 +552,7 @@ static int setup(struct oriond *od)
 				    .next_api = og_next_api, .ctx = od };
 		og_set_io(od->og, &io);
 		od->order_lc->og = od->og;
+		og_publish_tops(od->og, orion_now_ns()); /* the replayed books, before anything trades */
 		printf("oriond: FIX 4.4 acceptor on port %u, %u instrument(s)\n", od->cfg.og.listen_port,
 		       od->cfg.og.n_instruments);
 	}

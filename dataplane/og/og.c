@@ -295,7 +295,7 @@ static int account_id(struct og *g, const struct og_sess *ss, struct fix_str a, 
 	for (uint32_t i = h % (2 * MAX_ACCOUNTS), n = 0; n < 2 * MAX_ACCOUNTS; i = (i + 1) % (2 * MAX_ACCOUNTS), n++) {
 		struct acct_ent *e = &g->accts[i];
 		if (!e->id) {
-			if (g->next_acct >= MAX_ACCOUNTS)
+			if (g->next_acct >= OG_FIX_NAMED_ACCOUNT_MAX)
 				return -1;
 			*out = g->next_acct;
 			if (commit) {
@@ -1524,6 +1524,35 @@ static int open_journal(struct og *g, char *err, size_t errlen)
 uint64_t og_state_checksum(const struct og *g) { return g->checksum; }
 
 struct jr_writer *og_journal_writer(const struct og *g) { return g->jw; }
+
+void og_publish_tops(struct og *g, uint64_t now_ns)
+{
+	for (uint32_t i = 0; g->tick_fn && i < g->cfg.n_instruments; i++) {
+		struct me_top top;
+		if (me_top(g->me, i, &top) != 0)
+			continue;
+		struct md_tick t;
+		memset(&t, 0, sizeof(t));
+		t.recv_ns = now_ns;
+		t.instrument_id = i;
+		memset(t.symbol, ' ', sizeof(t.symbol));
+		memcpy(t.symbol, g->cfg.instruments[i].symbol, strlen(g->cfg.instruments[i].symbol));
+		t.source = MD_SOURCE_VENUE;
+		t.bid_px = top.bid_px;
+		t.ask_px = top.ask_px;
+		t.bid_sz = top.bid_qty > UINT32_MAX ? UINT32_MAX : (uint32_t)top.bid_qty;
+		t.ask_sz = top.ask_qty > UINT32_MAX ? UINT32_MAX : (uint32_t)top.ask_qty;
+		t.mid_px = top.bid_px != ORION_PX_NONE && top.ask_px != ORION_PX_NONE ? (top.bid_px + top.ask_px) / 2
+										      : ORION_PX_NONE;
+		t.last_px = top.last_px;
+		t.last_sz = top.last_qty;
+		if (top.state != ME_ST_OPEN)
+			t.flags |= MD_TF_HALTED;
+		if (t.bid_px != ORION_PX_NONE && t.ask_px != ORION_PX_NONE && t.bid_px >= t.ask_px)
+			t.flags |= MD_TF_CROSSED;
+		g->tick_fn(g->tick_ctx, &t);
+	}
+}
 
 unsigned og_sessions(const struct og *g, struct og_session_info *out, unsigned max)
 {

@@ -146,6 +146,12 @@ unsigned og_poll(struct og *g, uint64_t now_ns);
  * FIX orders. A user of the API is risk session OG_API_SESSION_BASE + user;
  * the events of its orders carry that session id and cl_ord_id "A<corr>". */
 #define OG_API_MAX_USERS 256
+/* Account ids (risk): FIX sessions' default accounts are 0..63 (the session
+ * index), FIX Account (1) names get 64..767, and an API user without an
+ * explicit account gets OG_API_ACCOUNT_BASE + its user slot, so the three
+ * never share risk usage or an account kill switch by accident. */
+#define OG_FIX_NAMED_ACCOUNT_MAX 768
+#define OG_API_ACCOUNT_BASE 768
 #define OG_MAX_TENANTS 64
 #define OG_API_SESSION_BASE 1024u /* above any FIX session index */
 enum og_api_kind { OG_API_NEW = 1, OG_API_CANCEL = 2, OG_API_AMEND = 3 };
@@ -182,6 +188,10 @@ void og_set_io(struct og *g, const struct og_io *io);
 void og_set_tick_sink(struct og *g, int (*fn)(void *ctx, const struct md_tick *t), void *ctx);
 
 const struct og_stats *og_stats(const struct og *g);
+/* Hand the current top of every venue book to the tick sink (after a
+ * replay, quiet books would otherwise show nothing until they next change).
+ * Main lcore, before the order lcore runs. */
+void og_publish_tops(struct og *g, uint64_t now_ns);
 /* The order journal's writer (NULL without [journal]): the exporter tails it
  * (jr_committed_seq, jr_set_exported are safe from any thread). */
 struct jr_writer *og_journal_writer(const struct og *g);

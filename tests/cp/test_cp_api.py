@@ -605,7 +605,10 @@ def run(api, d, tmp, pw):
           "RISK cannot limit another tenant's user")
     check(is_err(api.req("PUT", L, {"scope": "account", "account": 2, "maxOrderQty": 5}, token=tok["carol"]), 403),
           "RISK cannot limit another tenant's account")
-    check(api.req("PUT", L, {"scope": "account", "account": 0, "maxOrderQty": 500, "creditLimit": "1000000"},
+    # alice (acme) has no configured account: she trades on her own (OG_API_ACCOUNT_BASE + slot)
+    alice_acct = api.req("GET", "/api/v1/me", token=tok["alice"])[1]["account"]
+    check(alice_acct >= 768, "a user without an account gets its own, apart from FIX sessions' (%s)" % alice_acct)
+    check(api.req("PUT", L, {"scope": "account", "account": alice_acct, "maxOrderQty": 500, "creditLimit": "1000000"},
                   token=tok["carol"])[0] == 202, "RISK sets account limits")
     check(is_err(api.req("PUT", L, {"scope": "collar", "instrumentId": "*", "bps": 500}, token=tok["carol"]), 403),
           "RISK cannot set collars")

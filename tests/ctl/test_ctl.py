@@ -234,6 +234,8 @@ def main():
             u, ten, role, hashpw(pw[u]), ins)
         if u == "bob":
             conf += "account = 2\n"
+        if u == "alice":  # acme's desk account (users without one trade on their own)
+            conf += "account = 0\n"
     d = Testd(testd, conf, tmp, "main")
     try:
         run(ctl, d, pw)

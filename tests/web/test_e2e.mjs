@@ -133,7 +133,11 @@ async function newPage(ctx, label) {
   page.on('pageerror', (e) => pageErrors.push(`${label}: ${e.message}`));
   page.on('console', (m) => {
     log(`${label} console.${m.type()}: ${m.text().slice(0, 300)}`);
-    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|403|404|409|429)/.test(m.text())) {
+    // "Data frame received after close": the server's last update crossed the
+    // browser's close frame on the wire. RFC 6455 allows that (the endpoint
+    // that sent Close discards what still arrives); Chrome logs it anyway.
+    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|403|404|409|429)/.test(m.text()) &&
+        !/Data frame received after close/.test(m.text())) {
       pageErrors.push(`${label} console: ${m.text()}`);
     }
   });
