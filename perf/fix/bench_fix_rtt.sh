@@ -11,6 +11,7 @@
 # Environment (defaults): SESSIONS=4 (at most 64 for oriond) RATES="10000 50000"
 #   SECONDS_PER_RUN=5 WARMUP=1 WINDOW=16 SYMBOLS=AAPL,MSFT,GOOG,AMZN
 #   ORIOND=BUILD_DIR/dataplane/bin/oriond QF=BUILD_DIR/perf/fix/qf_executor
+#   STORE_DIR=DIR (oriond's FIX message stores; default under the temp dir)
 #   SERVER_CPU=1 CLIENT_CPU=0 (qf_executor / fix_loadgen pinning, only with 2+
 #   CPUs; empty disables it; oriond pins itself: [eal] lcores = 0-1, the FIX
 #   lcore is CPU 1), ONLY=oriond|quickfix.
@@ -24,6 +25,7 @@ WARMUP=${WARMUP:-1}
 WINDOW=${WINDOW:-16}
 SYMBOLS=${SYMBOLS:-AAPL,MSFT,GOOG,AMZN}
 ONLY=${ONLY:-}
+LOADGEN_OPTS=${LOADGEN_OPTS:-}   # e.g. --spin: the load generator busy-polls (no wake-up latency in the figures)
 PASSWORD=bench-secret
 if [ "$(nproc)" -ge 2 ]; then
 	SERVER_CPU=${SERVER_CPU-1}
@@ -94,7 +96,7 @@ loadgen_runs() {
 	: > "$T/$name.res"
 	for r in $RATES 0; do
 		echo "--- $name, rate ${r/#0/max} ---"
-		pin "$CLIENT_CPU" "$LOADGEN" --port "$port" --sessions "$SESSIONS" --rate "$r" --window "$WINDOW" \
+		pin "$CLIENT_CPU" "$LOADGEN" --port "$port" --sessions "$SESSIONS" --rate "$r" --window "$WINDOW" $LOADGEN_OPTS \
 			--seconds "$SECS" --warmup "$WARMUP" --symbols "$SYMBOLS" --password "$PASSWORD" \
 			--logon-timeout 5 | tee "$T/$name.$r.out" | grep -v '^RESULT' || true
 		grep '^RESULT' "$T/$name.$r.out" | sed "s/^RESULT/RESULT server=$name/" >> "$T/$name.res" || true
@@ -116,8 +118,11 @@ run_oriond() {
 	fi
 	local port
 	port=$(free_port)
-	mkdir -p "$T/store"
-	sessions_cfg "$T/store" > "$T/sessions.cfg"
+	# STORE_DIR: where the FIX message stores live (default: the temp dir on
+	# its file system; /dev/shm shows the cost of page faults on ext4).
+	local store=${STORE_DIR:-$T/store}
+	mkdir -p "$store"
+	sessions_cfg "$store" > "$T/sessions.cfg"
 	{
 		printf '[eal]\nlcores = 0-1\nmemory_mb = 512\nno_huge = true\nin_memory = true\nno_pci = true\n'
 		printf '[fix]\nlisten = 127.0.0.1:%s\nsessions = %s\nmax_connections = 256\n' "$port" "$T/sessions.cfg"
