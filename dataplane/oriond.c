@@ -553,6 +553,9 @@ static int setup(struct oriond *od)
 		og_set_io(od->og, &io);
 		od->order_lc->og = od->og;
 		og_publish_tops(od->og, orion_now_ns()); /* the replayed books, before anything trades */
+		unsigned live = og_publish_live_orders(od->og); /* and their orders, for the control plane */
+		if (live)
+			printf("oriond: %u live orders after replay\n", live);
 		printf("oriond: FIX 4.4 acceptor on port %u, %u instrument(s)\n", od->cfg.og.listen_port,
 		       od->cfg.og.n_instruments);
 	}

@@ -1525,6 +1525,28 @@ uint64_t og_state_checksum(const struct og *g) { return g->checksum; }
 
 struct jr_writer *og_journal_writer(const struct og *g) { return g->jw; }
 
+unsigned og_publish_live_orders(struct og *g)
+{
+	unsigned n = 0;
+	for (uint32_t i = 0; g->io.event && i <= g->cl_mask; i++) {
+		const struct cl_ent *e = &g->cl[i];
+		struct me_order_info o;
+		if (!e->order_id || e->done || me_get_order(g->me, e->order_id, &o) != 0)
+			continue;
+		struct me_event ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.type = ME_EV_ACCEPTED;
+		ev.instrument_id = o.instrument_id;
+		ev.ts_ns = g->now;
+		ev.u.order = o;
+		if (g->io.event(g->io.ctx, &ev) == 0)
+			n++;
+		else
+			g->st.events_dropped++;
+	}
+	return n;
+}
+
 void og_publish_tops(struct og *g, uint64_t now_ns)
 {
 	for (uint32_t i = 0; g->tick_fn && i < g->cfg.n_instruments; i++) {

@@ -192,6 +192,12 @@ const struct og_stats *og_stats(const struct og *g);
  * replay, quiet books would otherwise show nothing until they next change).
  * Main lcore, before the order lcore runs. */
 void og_publish_tops(struct og *g, uint64_t now_ns);
+/* Hand every live order (after a replay) to io.event as an ME_EV_ACCEPTED
+ * carrying its current state (seq 0: a snapshot, not an engine event), so
+ * the control plane's views know the orders they did not see being placed.
+ * Main lcore, after og_set_io, before the order lcore runs. Returns how many
+ * went out (a full ring drops the rest; counted in events_dropped). */
+unsigned og_publish_live_orders(struct og *g);
 /* The order journal's writer (NULL without [journal]): the exporter tails it
  * (jr_committed_seq, jr_set_exported are safe from any thread). */
 struct jr_writer *og_journal_writer(const struct og *g);
