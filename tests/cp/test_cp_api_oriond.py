@@ -123,6 +123,7 @@ def main():
                        stderr=subprocess.STDOUT, text=True)
     check(r.returncode == 0, "orionctl journal verify after the run: %s" % r.stdout.strip()[-300:])
     budget()
+    restart_keeps_api_orders(d, pw)
     tls_and_expiry(exe, ctl, tmp)
     a = open(audit).read()
     check('"event":"login_failed"' in a and '"event":"kill_switch"' in a and '"event":"user_created"' in a,
@@ -590,6 +591,46 @@ def run(api, d, fx, fx2, pw, hashes):
     bye = ws_try(lambda: ws_z.until(lambda m: m["type"] == "bye", 5))
     check(bye is not None and "shutting down" in bye["reason"], "clients get a bye when oriond stops")
     ws_z.close()
+
+
+def restart_keeps_api_orders(d, pw):
+    """An API order resting when oriond stops is listed and cancelable after the restart (journal replay)."""
+    port = d.start()
+    api = Api(port)
+    tok = api.login("alice", pw["alice"], "acme")
+    # a bid a little under the last trade (the risk collar is around it), resting
+    s, js, _, _ = api.req("GET", "/api/v1/market/snapshot?instrumentId=AAPL", token=tok)
+    e = js["instruments"][0] if s == 200 and js.get("instruments") else {}
+    ref = float(e.get("last") or e.get("bid") or "150")
+    px = "%.2f" % (ref * 0.99)
+    s, js, _, _ = api.req("POST", O, {"instrumentId": "AAPL", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
+                                      "quantity": 3, "price": px}, token=tok,
+                          headers={"Idempotency-Key": "restart-1"})
+    check(s == 202, "restart: order placed (%s)" % s)
+    oid = js.get("id") if s == 202 else None
+    time.sleep(0.5)
+    s, js, _, _ = api.req("GET", O, token=tok)
+    before = [(o["status"], o.get("reason")) for o in js.get("orders", []) if o["id"] == oid]
+    check(before and before[0][0] == "NEW", "restart: the order rests before the stop (%s)" % before)
+    check(d.stop() == 0, "restart: first stop")
+    port = d.start()
+    api = Api(port)
+    tok = api.login("alice", pw["alice"], "acme")
+    s, js, _, _ = api.req("GET", O, token=tok)
+    mine = [o for o in js.get("orders", []) if o["id"] == oid] if s == 200 else []
+    check(len(mine) == 1 and mine[0]["leavesQuantity"] == 3, "restart: the resting API order is listed (%s)" % mine)
+    s, _, _, _ = api.req("POST", "%s/%s/cancel" % (O, oid), token=tok)
+    check(s == 202, "restart: the order is cancelable (%s)" % s)
+    deadline = time.time() + 3
+    st = None
+    while time.time() < deadline:
+        s, js, _, _ = api.req("GET", O, token=tok)
+        st = [o["status"] for o in js.get("orders", []) if o["id"] == oid]
+        if st == ["CANCELED"]:
+            break
+        time.sleep(0.1)
+    check(st == ["CANCELED"], "restart: canceled through the engine (%s)" % st)
+    check(d.stop() == 0, "restart: second stop")
 
 
 def tls_and_expiry(exe, ctl, tmp):
