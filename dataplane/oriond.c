@@ -616,7 +616,7 @@ static unsigned cp_fix_sessions(void *ctx, struct cp_fix_session *out, unsigned 
 	for (unsigned i = 0; i < n; i++) {
 		snprintf(out[i].name, sizeof(out[i].name), "%.30s->%.30s", info[i].sender, info[i].target);
 		out[i].id = info[i].id;
-		out[i].tenant = 0;
+		out[i].tenant = info[i].tenant;
 		out[i].connected = info[i].connected;
 		out[i].in_seq = info[i].in_seq;
 		out[i].out_seq = info[i].out_seq;

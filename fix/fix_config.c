@@ -20,6 +20,7 @@ enum key_id {
 	K_RESET_LOGON, K_RESET_LOGOUT, K_RESET_DISCONNECT, K_USERNAME, K_PASSWORD, K_CANCEL_ON_DISC,
 	K_CHECK_LATENCY, K_MAX_LATENCY, K_LOGON_TIMEOUT, K_LOGOUT_TIMEOUT, K_USE_DICT, K_STORE_PATH,
 	K_STORE_MSGS, K_STORE_BYTES, K_MAX_MSG_SIZE, K_QUEUE_MSGS, K_TS_PRECISION, K_ACCEPT_PORT,
+	K_TENANT,
 	K__COUNT
 };
 
@@ -49,6 +50,7 @@ static const char *const g_keys[K__COUNT] = {
 	[K_QUEUE_MSGS] = "QueueMaxMessages",
 	[K_TS_PRECISION] = "TimeStampPrecision",
 	[K_ACCEPT_PORT] = "SocketAcceptPort",
+	[K_TENANT] = "TenantID",
 };
 
 struct loader {
@@ -257,6 +259,11 @@ static const char *apply(struct fix_session_cfg *c, enum key_id k, const char *v
 		if (parse_u64(v, 1, 65535, &u))
 			return "expected 1..65535";
 		c->accept_port = (uint16_t)u;
+		return NULL;
+	case K_TENANT:
+		if (parse_u64(v, 0, 63, &u))
+			return "expected 0..63 (the control plane's [tenant] id)";
+		c->tenant = (uint32_t)u;
 		return NULL;
 	case K__COUNT:
 		break;

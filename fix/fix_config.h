@@ -18,7 +18,7 @@
  * CheckLatency, MaxLatency (seconds), LogonTimeout, LogoutTimeout,
  * UseDataDictionary, FileStorePath, StoreMaxMessages*, StoreMaxBytes*,
  * MaxMessageSize*, QueueMaxMessages*, TimeStampPrecision (0/3/6/9),
- * SocketAcceptPort. Booleans are Y or N. Defaults: fix_session_cfg_defaults().
+ * SocketAcceptPort, TenantID* (0..63, the control plane's tenant id). Booleans are Y or N. Defaults: fix_session_cfg_defaults().
  *
  * Unknown sections or keys, duplicate keys, bad values, a session without
  * SenderCompID/TargetCompID and two sessions with the same CompIDs are

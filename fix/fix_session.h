@@ -70,6 +70,7 @@ struct fix_session_cfg {
 	uint32_t store_max_msgs;    /* see fix_store_cfg (0 = default) */
 	uint64_t store_max_bytes;
 	uint16_t accept_port;       /* SocketAcceptPort, for the application's listener */
+	uint32_t tenant;            /* TenantID*: the tenant its orders belong to (default 0) */
 };
 
 /* Fill c with the defaults listed above (empty CompIDs). */

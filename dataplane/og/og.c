@@ -614,6 +614,7 @@ static void on_new_order(struct og *g, struct og_sess *ss, const struct fix_msg 
 	}
 	req.instrument_id = (uint32_t)inst;
 	req.session_id = ss->id;
+	req.tenant_id = fix_session_config(ss->fs)->tenant;
 	req.price = o.ord_type == '2' ? o.price : 0;
 	req.qty = (uint32_t)o.qty;
 	req.side = (uint8_t)(o.side - '0');
@@ -1582,6 +1583,7 @@ unsigned og_sessions(const struct og *g, struct og_session_info *out, unsigned m
 	for (unsigned i = 0; i < g->n_sess && n < max; i++, n++) {
 		const struct fix_session_cfg *c = fix_session_config(g->sess[i].fs);
 		out[n].id = i;
+		out[n].tenant = c->tenant;
 		snprintf(out[n].sender, sizeof(out[n].sender), "%s", c->sender_comp_id);
 		snprintf(out[n].target, sizeof(out[n].target), "%s", c->target_comp_id);
 		out[n].connected = fix_session_state(g->sess[i].fs) == FIX_SS_ACTIVE;

@@ -207,6 +207,7 @@ struct jr_writer *og_journal_writer(const struct og *g);
  * counters and a flag), fine for display, never for decisions. */
 struct og_session_info {
 	uint32_t id;
+	uint32_t tenant;
 	char sender[64], target[64];
 	int connected;
 	uint64_t in_seq, out_seq;

@@ -138,6 +138,18 @@ static void config__bad_value__error_names_line_and_key(void **state)
 	expect_error(5, "TimeStampPrecision");
 }
 
+static void config__tenant_id__per_session_with_range_check(void **state)
+{
+	(void)state;
+	assert_int_equal(load("[DEFAULT]\nSenderCompID=O\n[SESSION]\nTargetCompID=C1\n[SESSION]\nTargetCompID=C2\n"
+			      "TenantID=5\n"), 0);
+	assert_int_equal(g_cfg.n_sessions, 2);
+	assert_int_equal(g_cfg.sessions[0].tenant, 0);
+	assert_int_equal(g_cfg.sessions[1].tenant, 5);
+	assert_int_equal(load("[DEFAULT]\nSenderCompID=O\n[SESSION]\nTargetCompID=C1\nTenantID=64\n"), -EINVAL);
+	expect_error(5, "TenantID");
+}
+
 static void config__structure_errors__reported(void **state)
 {
 	(void)state;
@@ -173,6 +185,7 @@ int main(void)
 		cmocka_unit_test(config__default_after_sessions__still_applies),
 		cmocka_unit_test(config__unknown_key__error_names_line_and_key),
 		cmocka_unit_test(config__bad_value__error_names_line_and_key),
+		cmocka_unit_test(config__tenant_id__per_session_with_range_check),
 		cmocka_unit_test(config__structure_errors__reported),
 		cmocka_unit_test(config__missing_file__errno),
 	};
