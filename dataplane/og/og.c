@@ -102,6 +102,7 @@ struct og {
 	uint64_t exec_seq;
 	uint64_t mc_seq;
 	int64_t *cum_notional;    /* by order pool slot, for AvgPx */
+	struct og_position *pos;  /* [account * n_instruments + instrument] */
 	struct cl_ent *cl;
 	uint32_t cl_mask;
 	struct cl_done *done;     /* FIFO of finished ids still in cl */
@@ -452,7 +453,20 @@ static void on_me_event(void *ctx, const struct me_event *ev)
 		for (int i = 0; i < 2; i++) {
 			const struct me_order_info *o = sides[i];
 			int64_t *cn = &g->cum_notional[ME_ORDER_SLOT(o->order_id) % me_capacity(g->me)];
-			*cn += ev->u.trade.price * (int64_t)ev->u.trade.qty;
+			int64_t value = ev->u.trade.price * (int64_t)ev->u.trade.qty;
+			*cn += value;
+			if (o->account_id < MAX_ACCOUNTS && o->instrument_id < g->cfg.n_instruments) {
+				struct og_position *p = &g->pos[(size_t)o->account_id * g->cfg.n_instruments + o->instrument_id];
+				if (o->side == ME_BUY) {
+					p->net_qty += ev->u.trade.qty;
+					p->cost += value;
+					p->bought += ev->u.trade.qty;
+				} else {
+					p->net_qty -= ev->u.trade.qty;
+					p->cost -= value;
+					p->sold += ev->u.trade.qty;
+				}
+			}
 			report_base(g, &er, o, oid, eid, ev->seq, i);
 			er.exec_type = 'F';
 			er.ord_status = o->leaves ? '1' : '2';
@@ -1526,6 +1540,14 @@ uint64_t og_state_checksum(const struct og *g) { return g->checksum; }
 
 struct jr_writer *og_journal_writer(const struct og *g) { return g->jw; }
 
+int og_position(const struct og *g, uint32_t account, uint32_t instrument, struct og_position *out)
+{
+	if (account >= MAX_ACCOUNTS || instrument >= g->cfg.n_instruments)
+		return -EINVAL;
+	*out = g->pos[(size_t)account * g->cfg.n_instruments + instrument];
+	return 0;
+}
+
 unsigned og_publish_live_orders(struct og *g)
 {
 	unsigned n = 0;
@@ -1620,7 +1642,8 @@ struct og *og_create(const struct og_cfg *cfg, char *err, size_t errlen)
 	g->done_cap = cfg->max_orders / 2 ? cfg->max_orders / 2 : 1;
 	g->done = calloc(g->done_cap, sizeof(*g->done));
 	g->cum_notional = calloc(cfg->max_orders, sizeof(int64_t));
-	if (!g->sess || !g->dirty || !g->conns || !g->cl || !g->done || !g->cum_notional) {
+	g->pos = calloc((size_t)MAX_ACCOUNTS * (cfg->n_instruments ? cfg->n_instruments : 1), sizeof(*g->pos));
+	if (!g->sess || !g->dirty || !g->conns || !g->cl || !g->done || !g->cum_notional || !g->pos) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -1694,6 +1717,7 @@ void og_destroy(struct og *g)
 	free(g->cl);
 	free(g->done);
 	free(g->cum_notional);
+	free(g->pos);
 	free(g);
 }
 

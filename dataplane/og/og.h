@@ -188,6 +188,17 @@ void og_set_io(struct og *g, const struct og_io *io);
 void og_set_tick_sink(struct og *g, int (*fn)(void *ctx, const struct md_tick *t), void *ctx);
 
 const struct og_stats *og_stats(const struct og *g);
+/* Position of an account in an instrument, from the venue's fills: net
+ * quantity (buys minus sells) and the money paid for it (buys add price x
+ * qty, sells subtract; ORION_PX_SCALE units). Rebuilt by the journal replay
+ * like everything else. Order lcore (or before it runs). 0 or -EINVAL. */
+struct og_position {
+	int64_t net_qty;
+	int64_t cost;          /* signed: what buying the net quantity cost so far */
+	uint64_t bought, sold; /* quantities */
+};
+int og_position(const struct og *g, uint32_t account, uint32_t instrument, struct og_position *out);
+
 /* Hand the current top of every venue book to the tick sink (after a
  * replay, quiet books would otherwise show nothing until they next change).
  * Main lcore, before the order lcore runs. */

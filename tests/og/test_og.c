@@ -726,6 +726,15 @@ static void og__restart__replay_restores_orders_and_checksum(void **state)
 	uint64_t sum = og_state_checksum(f->g);
 	uint64_t live_events = f->ctl.events;
 	assert_int_equal(live_events, 7); /* 4 accepted, 1 trade, 1 canceled, 1 replaced */
+	/* positions from the fill: session 0's account bought 30, session 1's sold 30 */
+	struct og_position p0, p1;
+	assert_int_equal(og_position(f->g, 0, 0, &p0), 0);
+	assert_int_equal(og_position(f->g, 1, 0, &p1), 0);
+	assert_int_equal(p0.net_qty, 30);
+	assert_int_equal(p0.cost, 30 * PX(150, 0));
+	assert_int_equal(p1.net_qty, -30);
+	assert_int_equal(p1.sold, 30);
+	assert_int_equal(og_position(f->g, 1024, 0, &p1), -EINVAL);
 
 	og_destroy(f->g);
 	f->g = NULL;
@@ -735,6 +744,11 @@ static void og__restart__replay_restores_orders_and_checksum(void **state)
 	gw_start(f);
 	assert_int_equal(og_state_checksum(f->g), sum);
 	assert_int_equal(og_stats(f->g)->replayed, 6); /* 4 new, 1 cancel, 1 replace */
+	struct og_position q0, q1; /* positions come back with the replay */
+	assert_int_equal(og_position(f->g, 0, 0, &q0), 0);
+	assert_int_equal(og_position(f->g, 1, 0, &q1), 0);
+	assert_memory_equal(&q0, &p0, sizeof(q0));
+	assert_memory_equal(&q1, &p1, sizeof(q1));
 	assert_int_equal(og_stats(f->g)->replay_tail_resent, 0);
 	assert_int_equal(f->ctl.events, 0);            /* replay does not re-export */
 
