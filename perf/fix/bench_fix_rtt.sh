@@ -12,6 +12,7 @@
 #   SECONDS_PER_RUN=5 WARMUP=1 WINDOW=16 SYMBOLS=AAPL,MSFT,GOOG,AMZN
 #   ORIOND=BUILD_DIR/dataplane/bin/oriond QF=BUILD_DIR/perf/fix/qf_executor
 #   STORE_DIR=DIR (oriond's FIX message stores; default under the temp dir)
+#   JOURNAL=off|process|power (oriond's journal, in STORE_DIR; default off)
 #   SERVER_CPU=1 CLIENT_CPU=0 (qf_executor / fix_loadgen pinning, only with 2+
 #   CPUs; empty disables it; oriond pins itself: [eal] lcores = 0-1, the FIX
 #   lcore is CPU 1), ONLY=oriond|quickfix.
@@ -131,6 +132,11 @@ run_oriond() {
 		done
 		printf '[risk]\nmax_order_qty = 1000000\nmax_notional = 100000000\ncollar_pct = 20\n'
 		printf 'max_open_orders_session = 100000\norder_rate_per_sec = 1000000\ncredit_limit = 1000000000\n'
+		case "${JOURNAL:-off}" in
+		process|power) printf '[journal]\ndir = %s/journal\ndurability = %s\n' "$store" "$JOURNAL" ;;
+		off) ;;
+		*) echo "bench_fix_rtt: JOURNAL must be off, process or power" >&2; exit 2 ;;
+		esac
 	} > "$T/oriond.conf"
 	if ! "$ORIOND" -c "$T/oriond.conf" --check-config > "$T/oriond.check" 2>&1; then
 		echo "bench_fix_rtt: oriond refused the configuration (no [fix] support yet?): oriond side skipped"
