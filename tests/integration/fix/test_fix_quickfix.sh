@@ -9,6 +9,7 @@
 # Then SIGTERM: oriond must stop cleanly and print its statistics.
 # Usage: test_fix_quickfix.sh ORIOND FIXCLIENT|none FIX44_SUBSET_XML
 set -uo pipefail
+. "$(dirname "$0")/../lib_oriond.sh"
 ORIOND=$1 FIXCLIENT=$2 SUBSET=$3
 
 if [ "$FIXCLIENT" = none ] || [ ! -x "$FIXCLIENT" ]; then
@@ -67,22 +68,7 @@ cat > "$T/oriond.conf" <<CONF
 [eal]
 lcores = 0-1
 memory_mb = 512
-[fix]
-listen = 127.0.0.1:$PORT
-sessions = $T/sessions.cfg
-max_connections = 64
-[instrument AAPL]
-tick = 0.01
-lot = 1
-ref_price = 150.00
-band_pct = 10
-[risk]
-max_order_qty = 1000000
-max_notional = 100000000
-collar_pct = 20
-max_open_orders_session = 100000
-order_rate_per_sec = 1000000
-credit_limit = 1000000000
+$(orion_fix_sections "$PORT" "$T/sessions.cfg" 64)
 [journal]
 dir = $T/journal
 segment_size = 4M

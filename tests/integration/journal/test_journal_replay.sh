@@ -13,6 +13,7 @@
 #      cut short): oriond starts, logs the truncation, state intact.
 # Usage: test_journal_replay.sh ORIOND ORIONCTL FIXDRIVE_PY
 set -uo pipefail
+. "$(dirname "$0")/../lib_oriond.sh"
 ORIOND=$1 ORIONCTL=$2 FIXDRIVE=$3
 
 [ -x "$ORIOND" ] || { echo "SKIP: no oriond at $ORIOND"; exit 77; }
@@ -53,22 +54,7 @@ cat > "$T/oriond.conf" <<CONF
 [eal]
 lcores = 0-1
 memory_mb = 512
-[fix]
-listen = 127.0.0.1:$PORT
-sessions = $T/sessions.cfg
-max_connections = 16
-[instrument AAPL]
-tick = 0.01
-lot = 1
-ref_price = 150.00
-band_pct = 10
-[risk]
-max_order_qty = 1000000
-max_notional = 100000000
-collar_pct = 20
-max_open_orders_session = 100000
-order_rate_per_sec = 1000000
-credit_limit = 1000000000
+$(orion_fix_sections "$PORT" "$T/sessions.cfg" 16)
 [journal]
 dir = $T/journal
 segment_size = 1M

@@ -33,6 +33,7 @@
 # binary is missing. Bounded to ~170 s; oriond, the client, the broker and
 # ZooKeeper are always stopped.
 set -uo pipefail
+. "$(dirname "$0")/../lib_oriond.sh"
 
 ORIOND=${1:?usage: test_oriond_kafka.sh ORIOND ORIONCTL FEEDSIM FIXDRIVE_PY [SEED] [ROUNDS]}
 ORIONCTL=${2:?} FEEDSIM=${3:?} FIXDRIVE=${4:?}
@@ -104,22 +105,7 @@ line_a = 239.1.1.1:26400
 line_b = 239.1.1.2:26401
 [ticklog]
 stream = conflated
-[fix]
-listen = 127.0.0.1:$PORT
-sessions = $T/sessions.cfg
-max_connections = 16
-[instrument AAPL]
-tick = 0.01
-lot = 1
-ref_price = 150.00
-band_pct = 10
-[risk]
-max_order_qty = 1000000
-max_notional = 100000000
-collar_pct = 20
-max_open_orders_session = 100000
-order_rate_per_sec = 1000000
-credit_limit = 1000000000
+$(orion_fix_sections "$PORT" "$T/sessions.cfg" 16)
 [journal]
 dir = $T/journal
 segment_size = 1M
