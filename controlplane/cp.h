@@ -264,4 +264,9 @@ int cp_hash_password(const char *password, uint32_t t_cost, uint32_t m_cost_kib,
  * Returns the exit code (0, 1 error, 2 usage). */
 int cp_passwd_main(int argc, char **argv);
 
+/* Value of argument name in a URL query string ("a=1&b=x%20y"), URL-decoded
+ * and NUL-terminated into out (truncated to outlen - 1). 0 or -ENOENT. Any
+ * thread. */
+int cp_query_arg(const char *query, const char *name, char *out, size_t outlen);
+
 #endif

@@ -291,8 +291,6 @@ void cp_api_handle(struct cp *cp, const struct cp_req *rq, struct cp_resp *rs);
 /* Error body {code, message, field}. */
 void cp_resp_err(struct cp_resp *rs, int status, const char *code, const char *field, const char *msg);
 void cp_resp_cperr(struct cp_resp *rs, const struct cp_err *e);
-/* Query argument value (URL-decoded into out), 0 or -ENOENT. */
-int cp_query_arg(const char *query, const char *name, char *out, size_t outlen);
 /* Verify "Bearer T": the user slot, or -1 with rs filled (401). */
 int cp_authenticate(struct cp *cp, const char *bearer, size_t len, uint64_t wall_ns, struct cp_err *e,
 		    uint64_t *exp_s);

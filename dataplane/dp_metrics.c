@@ -17,6 +17,7 @@
 #include <rte_cycles.h>
 
 #include "common/orion_time.h"
+#include "controlplane/cp.h"
 #include "controlplane/exporter.h"
 #include "dataplane/me/risk.h"
 #include "dataplane/oriond.h"
@@ -131,31 +132,11 @@ void dp_metrics_write(struct oriond *od, FILE *f)
 		   "orion_uptime_seconds %.3f\n", (double)(orion_monotonic_ns() - od->start_ns) / 1e9);
 }
 
-/* Value of key in a query string "a=1&b=2" (copied into out), or NULL. */
-static const char *qget(const char *q, const char *key, char *out, size_t cap)
-{
-	size_t kl = strlen(key);
-	for (const char *p = q; p && *p;) {
-		const char *amp = strchr(p, '&');
-		size_t len = amp ? (size_t)(amp - p) : strlen(p);
-		if (len > kl && !strncmp(p, key, kl) && p[kl] == '=') {
-			size_t vl = len - kl - 1;
-			if (vl >= cap)
-				vl = cap - 1;
-			memcpy(out, p + kl + 1, vl);
-			out[vl] = '\0';
-			return out;
-		}
-		p = amp ? amp + 1 : NULL;
-	}
-	return NULL;
-}
-
 static int qnum(const char *q, const char *key, uint64_t max, uint64_t *out, int *present)
 {
 	char v[32];
 	*present = 0;
-	if (!qget(q, key, v, sizeof(v)))
+	if (cp_query_arg(q, key, v, sizeof(v)) != 0)
 		return 0;
 	char *end;
 	errno = 0;
@@ -186,7 +167,7 @@ static const char *admin(struct oriond *od, const char *path, const char *q, FIL
 		static const char *const scopes[] = { "global", "tenant", "session", "account" };
 		char sc[16] = "";
 		int scope = -1;
-		qget(q, "scope", sc, sizeof(sc));
+		cp_query_arg(q, "scope", sc, sizeof(sc));
 		for (int i = 0; i < 4; i++)
 			if (!strcmp(sc, scopes[i]))
 				scope = i;

