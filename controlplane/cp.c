@@ -364,6 +364,7 @@ static void md_update(struct cp *cp, uint32_t idx, const struct md_tick *t)
 	}
 	m->t = *t;
 	m->ver = ++cp->md_ver;
+	cp_ws_md_touched(cp, m->sym);
 }
 
 /* ---- order view callbacks ----------------------------------------------- */
@@ -413,6 +414,7 @@ void cp_drain(struct cp *cp)
 			}
 		}
 	}
+	cp_ws_md_flush(cp);
 	const struct cp_orders_cb cb = { .ctx = cp, .order = on_order, .trade = on_trade, .notice = on_notice,
 					 .symbol = instr_symbol };
 	struct me_event ev;
@@ -675,8 +677,11 @@ void cp_destroy(struct cp *cp)
 	if (!cp)
 		return;
 	cp_stop(cp);
-	for (uint32_t i = 0; cp->md && i < cp->n_slots_cap; i++)
+	cp_ws_free(cp);
+	for (uint32_t i = 0; cp->md && i < cp->n_slots_cap; i++) {
 		free(cp->md[i].frag);
+		free(cp->md[i].afrag);
+	}
 	free(cp->md);
 	free(cp->slots);
 	free(cp->syms);

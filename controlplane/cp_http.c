@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <ev.h>
+
 #include "controlplane/cp_int.h"
 
 #define DRAIN_US 1000              /* queues drained every millisecond */
@@ -343,6 +345,71 @@ static void lws_log(int level, const char *line)
 	fprintf(stderr, "cp: lws: %s", line);
 }
 
+/* With libev the cp's timers are libev's (lws's libev glue re-arms its own
+ * timer only for lws's deadlines, so a 1 ms drain scheduled through lws
+ * would wait for the next of them). */
+struct cp_ev_timers {
+	ev_timer drain, cflt, hb;
+	struct cp *cp;
+};
+
+static void ev_drain(struct ev_loop *l, ev_timer *w, int revents)
+{
+	(void)l, (void)revents;
+	cp_drain(((struct cp_ev_timers *)w->data)->cp);
+}
+
+static void ev_cflt(struct ev_loop *l, ev_timer *w, int revents)
+{
+	(void)l, (void)revents;
+	cp_ws_conflate_tick(((struct cp_ev_timers *)w->data)->cp);
+}
+
+static void ev_hb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	(void)l, (void)revents;
+	cp_ws_heartbeat(((struct cp_ev_timers *)w->data)->cp);
+}
+
+static void timers_start(struct cp *cp, struct lws_context *ctx, struct ev_loop *loop, struct cp_ev_timers *t)
+{
+	if (!loop) {
+		lws_sul_schedule(ctx, 0, &cp->sul_drain, on_drain, DRAIN_US);
+		lws_sul_schedule(ctx, 0, &cp->sul_cflt, on_cflt, (lws_usec_t)(cp->cfg.conflate_interval_ns / 1000));
+		lws_sul_schedule(ctx, 0, &cp->sul_hb, on_hb, (lws_usec_t)(cp->cfg.heartbeat_ns / 1000));
+		return;
+	}
+	t->cp = cp;
+	double cf = (double)cp->cfg.conflate_interval_ns / 1e9, hb = (double)cp->cfg.heartbeat_ns / 1e9;
+	ev_timer_init(&t->drain, ev_drain, DRAIN_US / 1e6, DRAIN_US / 1e6);
+	ev_timer_init(&t->cflt, ev_cflt, cf, cf);
+	ev_timer_init(&t->hb, ev_hb, hb, hb);
+	t->drain.data = t->cflt.data = t->hb.data = t;
+	ev_timer_start(loop, &t->drain);
+	ev_timer_start(loop, &t->cflt);
+	ev_timer_start(loop, &t->hb);
+}
+
+static void timers_stop(struct ev_loop *loop, struct cp_ev_timers *t)
+{
+	if (!loop)
+		return;
+	ev_timer_stop(loop, &t->drain);
+	ev_timer_stop(loop, &t->cflt);
+	ev_timer_stop(loop, &t->hb);
+}
+
+/* One turn of the loop: libev's when lws runs on it, else lws's own. The
+ * drain timer (every DRAIN_US) bounds the wait either way; cp_stop wakes it
+ * with lws_cancel_service. */
+static int loop_turn(struct lws_context *ctx, struct ev_loop *loop)
+{
+	if (!loop)
+		return lws_service(ctx, 0);
+	ev_run(loop, EVRUN_ONCE);
+	return 0;
+}
+
 int cp_http_run(struct cp *cp)
 {
 	static const struct lws_protocols protocols[] = {
@@ -422,8 +489,32 @@ int cp_http_run(struct cp *cp)
 		info.ssl_private_key_filepath = cp->cfg.tls_key;
 		info.alpn = "http/1.1";
 	}
+	/* The loop: libev on epoll, so a turn costs what is ready, not what is
+	 * connected (lws's own poll() loop walks every descriptor each turn:
+	 * half of a core at 5,000 WebSocket clients). lws's idle-validity timer
+	 * is off: it re-sorts a timer list of every connection on each frame;
+	 * our heartbeats and stall checks do that job. */
+	static const lws_retry_bo_t no_validity = { .secs_since_valid_ping = 0, .secs_since_valid_hangup = 0 };
+	info.retry_and_idle_policy = &no_validity;
+	struct ev_loop *loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV);
+	void *foreign[1] = { loop };
+	if (loop) {
+		info.options |= LWS_SERVER_OPTION_LIBEV;
+		info.foreign_loops = foreign;
+	}
 	struct lws_context *ctx = lws_create_context(&info);
+	if (!ctx && loop) {
+		/* no libev plugin (package libwebsockets-evlib-ev): lws's poll() loop */
+		fprintf(stderr, "cp: libwebsockets libev support unavailable, using poll()\n");
+		ev_loop_destroy(loop);
+		loop = NULL;
+		info.options &= ~(uint64_t)LWS_SERVER_OPTION_LIBEV;
+		info.foreign_loops = NULL;
+		ctx = lws_create_context(&info);
+	}
 	if (!ctx) {
+		if (loop)
+			ev_loop_destroy(loop);
 		snprintf(cp->last_error, sizeof(cp->last_error),
 			 "[cp] cannot start the HTTP server on %s:%u (TLS certificate / key, or the listener)", iface,
 			 cp->cfg.listen_port);
@@ -435,26 +526,28 @@ int cp_http_run(struct cp *cp)
 	pthread_mutex_lock(&cp->start_mu);
 	cp->lws = ctx;
 	pthread_mutex_unlock(&cp->start_mu);
-	lws_sul_schedule(ctx, 0, &cp->sul_drain, on_drain, DRAIN_US);
-	lws_sul_schedule(ctx, 0, &cp->sul_cflt, on_cflt, (lws_usec_t)(cp->cfg.conflate_interval_ns / 1000));
-	lws_sul_schedule(ctx, 0, &cp->sul_hb, on_hb, (lws_usec_t)(cp->cfg.heartbeat_ns / 1000));
+	struct cp_ev_timers timers;
+	timers_start(cp, ctx, loop, &timers);
 	cp_audit(cp, "cp_start", NULL, NULL, 1, "listening on %s://%s:%u", cp->cfg.tls_cert[0] ? "https" : "http", iface,
 		 atomic_load(&cp->port));
 	started(cp, 1);
 	while (!atomic_load(&cp->stop))
-		if (lws_service(ctx, 0) < 0)
+		if (loop_turn(ctx, loop) < 0)
 			break;
 	/* Say goodbye: a "bye" and a close frame to every client that reads, for
 	 * at most 300 ms; lws_context_destroy() drops the rest. */
 	cp_ws_close_all(cp);
 	for (uint64_t until = cp_mono_ns() + 300000000ull; cp->n_ws && cp_mono_ns() < until;)
-		if (lws_service(ctx, 0) < 0)
+		if (loop_turn(ctx, loop) < 0)
 			break;
 	cp_drain(cp);
 	pthread_mutex_lock(&cp->start_mu);
 	cp->lws = NULL;
 	pthread_mutex_unlock(&cp->start_mu);
+	timers_stop(loop, &timers);
 	lws_context_destroy(ctx);
+	if (loop)
+		ev_loop_destroy(loop);
 	cp->ws_head = cp->watch_head = NULL;
 	cp->n_ws = 0;
 	for (int i = 0; i < CP_MAX_USERS; i++) {

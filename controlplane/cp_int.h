@@ -58,6 +58,8 @@
 	X(WS_MSGS_IN, "orion_cp_ws_messages_total", "dir=\"in\"")                                                  \
 	X(WS_BYTES, "orion_cp_ws_bytes_total", "dir=\"out\"")                                                      \
 	X(WS_MD_MSGS, "orion_cp_ws_md_messages_total", NULL)                                                       \
+	X(WS_MD_BUILT_SET, "orion_cp_ws_md_frames_built_total", "for=\"set\"")                                   \
+	X(WS_MD_BUILT_OWN, "orion_cp_ws_md_frames_built_total", "for=\"client\"")                                \
 	X(WS_CFLT_UP, "orion_cp_ws_conflation_changes_total", "dir=\"up\"")                                        \
 	X(WS_CFLT_DOWN, "orion_cp_ws_conflation_changes_total", "dir=\"down\"")                                    \
 	X(WS_DROP_STALLED, "orion_cp_ws_disconnects_total", "reason=\"slow_consumer\"")                            \
@@ -121,12 +123,32 @@ struct cp_md {
 	uint32_t next_same_sym;              /* UINT32_MAX = end */
 	char *frag;                          /* JSON object of the entry */
 	size_t frag_len;
+	char *afrag;                         /* JSON array of the entry (WS "md" updates) */
+	size_t afrag_len;
+	uint64_t afrag_ver;
 	int used;
 };
 
 struct cp_sym {
 	char name[ORION_SYMBOL_LEN + 1];
 	uint32_t first;                      /* first md entry, UINT32_MAX = none */
+	struct cp_wsgrp **groups;            /* subscription sets holding this symbol */
+	unsigned n_groups, cap_groups;
+};
+
+/* A subscription set shared by WebSocket clients (cp_ws.c): its market
+ * data frame is built once per conflation interval for all of them. */
+struct cp_wsgrp {
+	struct cp_wsgrp *next, *prev;        /* every set */
+	struct cp_wsgrp *next_dirty;         /* sets with unsent changes */
+	uint64_t hash;
+	uint32_t *syms;                      /* sorted symbol indexes */
+	unsigned n_syms;
+	struct cp_ws *members;               /* via cp_ws.gnext / gprev */
+	unsigned n_members;
+	uint64_t sent_ver;                   /* changes up to this md version are framed */
+	uint64_t next_due_ns;                /* no frame before (monotonic) */
+	int dirty;
 };
 
 /* Shared, reference-counted message body: the JSON text after the leading
@@ -157,6 +179,10 @@ struct cp_ws {
 	uint32_t *subs;                      /* symbol indexes, unsorted */
 	unsigned n_subs, cap_subs;
 	uint64_t md_ver_sent;
+	struct cp_wsgrp *grp;                /* its subscription set, NULL without one */
+	struct cp_ws *gnext, *gprev;
+	struct cp_body *md_body;             /* the set's frame, not yet written */
+	uint64_t md_body_ver;                /* md_ver_sent once it is */
 	int md_due;
 	int want_write;
 	uint64_t want_since;
@@ -224,6 +250,8 @@ struct cp {
 	uint64_t md_ver;
 	struct cp_ws *ws_head, *watch_head;
 	unsigned n_ws;
+	struct cp_wsgrp *grp_head, *grp_dirty;
+	unsigned n_grps;
 	uint64_t cflt_tick_no, last_cflt_ns;
 	struct cp_cflt_cfg cflt_cfg;
 	struct cp_buf scratch;
@@ -314,6 +342,12 @@ void cp_ws_notify_all(struct cp *cp, uint32_t tenant_or_all, const char *code, c
 /* Close every connection of a user (disabled / revoked). */
 void cp_ws_close_user(struct cp *cp, uint32_t user, const char *reason);
 void cp_ws_close_all(struct cp *cp);
+/* Market data: symbol `sym` changed (cp_drain, per tick) / send the frames
+ * of the subscription sets that are due (end of each cp_drain) / free the
+ * sets (cp_destroy). */
+void cp_ws_md_touched(struct cp *cp, uint32_t sym);
+void cp_ws_md_flush(struct cp *cp);
+void cp_ws_free(struct cp *cp);
 #define CP_TENANT_ALL UINT32_MAX
 
 /* cp_http.c: the lws context on the cp thread. */

@@ -156,6 +156,46 @@ static int write_body(struct cp_ws *c, const char *body, size_t len)
 }
 
 /* ---- market data ----------------------------------------------------------- */
+/* Increments ("md") carry each changed instrument as an array, in the order
+ * of MD_FIELDS (announced in the welcome message): a third of the bytes of
+ * the object form that snapshots and REST use, which matters when one
+ * update goes to thousands of clients. */
+#define MD_FIELDS                                                                                                \
+	"[\"instrumentId\",\"source\",\"bid\",\"bidSize\",\"ask\",\"askSize\",\"last\",\"lastSize\",\"flags\","   \
+	"\"seqno\",\"recvNs\",\"ver\"]"
+
+/* "flags" of the array form: the tick's quality bits (common/orion_tick.h). */
+#define MD_FLAGS_SHOWN (MD_TF_STALE | MD_TF_GAP | MD_TF_CROSSED | MD_TF_HALTED | MD_TF_LATE)
+
+static void entry_array(struct cp *cp, struct cp_md *m, struct cp_buf *b)
+{
+	if (!m->afrag || m->afrag_ver != m->ver) {
+		const struct md_tick *t = &m->t;
+		struct cp_buf f = { 0 };
+		cp_buf_str(&f, "[");
+		cp_buf_json_str(&f, cp->syms[m->sym].name, strlen(cp->syms[m->sym].name));
+		cp_buf_printf(&f, ",%u,", t->source);
+		cp_buf_json_px(&f, t->bid_px);
+		cp_buf_printf(&f, ",%u,", t->bid_sz);
+		cp_buf_json_px(&f, t->ask_px);
+		cp_buf_printf(&f, ",%u,", t->ask_sz);
+		cp_buf_json_px(&f, t->last_px);
+		cp_buf_printf(&f, ",%u,%u,%u,%llu,%llu]", t->last_sz, (unsigned)(t->flags & MD_FLAGS_SHOWN), t->seqno,
+			      (unsigned long long)t->recv_ns,
+			      (unsigned long long)m->ver);
+		if (f.oom) {
+			cp_buf_free(&f);
+			b->oom = 1;
+			return;
+		}
+		free(m->afrag);
+		m->afrag = f.p;
+		m->afrag_len = f.len;
+		m->afrag_ver = m->ver;
+	}
+	cp_buf_add(b, m->afrag, m->afrag_len);
+}
+
 static int has_sub(const struct cp_ws *c, uint32_t sym)
 {
 	for (unsigned i = 0; i < c->n_subs; i++)
@@ -189,15 +229,19 @@ static void del_sub(struct cp_ws *c, uint32_t sym)
 		}
 }
 
-/* Append the entries of sym changed after `since` (all when since is 0). */
-static unsigned add_entries(struct cp *cp, struct cp_buf *b, uint32_t sym, uint64_t since, unsigned n)
+/* Append the entries of sym changed after `since` (all when since is 0):
+ * objects (snapshots) or arrays (increments). */
+static unsigned add_entries(struct cp *cp, struct cp_buf *b, uint32_t sym, uint64_t since, unsigned n, int arrays)
 {
 	for (uint32_t i = cp->syms[sym].first; i != UINT32_MAX; i = cp->md[i].next_same_sym) {
 		if (cp->md[i].ver <= since)
 			continue;
 		if (n++)
 			cp_buf_add(b, ",", 1);
-		cp_md_entry_json(cp, &cp->md[i], b);
+		if (arrays)
+			entry_array(cp, &cp->md[i], b);
+		else
+			cp_md_entry_json(cp, &cp->md[i], b);
 	}
 	return n;
 }
@@ -213,22 +257,245 @@ static int md_changed(struct cp *cp, const struct cp_ws *c)
 	return 0;
 }
 
-static int write_md(struct cp_ws *c)
+/* "md" of every subscribed instrument changed after `since` into scratch;
+ * the number of entries. */
+static unsigned build_md(struct cp *cp, const uint32_t *syms, unsigned n_syms, uint64_t since)
 {
-	struct cp *cp = c->cp;
 	struct cp_buf *b = &cp->scratch;
 	b->len = 0;
 	b->oom = 0;
 	cp_buf_str(b, "\"type\":\"md\",\"updates\":[");
 	unsigned n = 0;
-	for (unsigned s = 0; s < c->n_subs; s++)
-		n = add_entries(cp, b, c->subs[s], c->md_ver_sent, n);
+	for (unsigned s = 0; s < n_syms; s++)
+		n = add_entries(cp, b, syms[s], since, n, 1);
 	cp_buf_str(b, "]}");
+	return b->oom ? 0 : n;
+}
+
+/* A client's own "md" (it fell out of step with its set: conflated harder,
+ * or its previous frame still unwritten). */
+static int write_md(struct cp_ws *c)
+{
+	struct cp *cp = c->cp;
+	unsigned n = build_md(cp, c->subs, c->n_subs, c->md_ver_sent);
 	c->md_ver_sent = cp->md_ver;
-	if (!n || b->oom)
+	if (!n)
 		return 0;
 	cp_count(cp, CP_C_WS_MD_MSGS, 1);
-	return write_body(c, b->p, b->len);
+	cp_count(cp, CP_C_WS_MD_BUILT_OWN, 1);
+	return write_body(c, cp->scratch.p, cp->scratch.len);
+}
+
+/* ---- subscription sets ------------------------------------------------------
+ * Clients subscribed to the same instruments share a set. When one of its
+ * instruments changes and the set's last frame is at least one conflation
+ * interval old, the next drain (<= 1 ms) builds one frame for the set and
+ * hands the same body to every member that is in step (it received the
+ * previous frame and is not conflated harder): one serialization per set and
+ * interval, and a tick reaches clients without waiting for a timer phase.
+ * Members out of step get their own frame at write time (write_md). */
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t set_hash(const uint32_t *s, unsigned n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (unsigned i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 0x100000001b3ull;
+	}
+	return h ^ n;
+}
+
+static int sym_groups_add(struct cp_sym *y, struct cp_wsgrp *g)
+{
+	if (y->n_groups == y->cap_groups) {
+		unsigned cap = y->cap_groups ? y->cap_groups * 2 : 4;
+		struct cp_wsgrp **p = realloc(y->groups, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		y->groups = p;
+		y->cap_groups = cap;
+	}
+	y->groups[y->n_groups++] = g;
+	return 0;
+}
+
+static void sym_groups_del(struct cp_sym *y, const struct cp_wsgrp *g)
+{
+	for (unsigned i = 0; i < y->n_groups; i++)
+		if (y->groups[i] == g) {
+			y->groups[i] = y->groups[--y->n_groups];
+			return;
+		}
+}
+
+static void grp_free(struct cp *cp, struct cp_wsgrp *g)
+{
+	for (unsigned i = 0; i < g->n_syms; i++)
+		sym_groups_del(&cp->syms[g->syms[i]], g);
+	if (g->dirty)
+		for (struct cp_wsgrp **pp = &cp->grp_dirty; *pp; pp = &(*pp)->next_dirty)
+			if (*pp == g) {
+				*pp = g->next_dirty;
+				break;
+			}
+	if (g->prev)
+		g->prev->next = g->next;
+	else
+		cp->grp_head = g->next;
+	if (g->next)
+		g->next->prev = g->prev;
+	cp->n_grps--;
+	free(g->syms);
+	free(g);
+}
+
+static void grp_leave(struct cp_ws *c)
+{
+	struct cp_wsgrp *g = c->grp;
+	if (!g)
+		return;
+	if (c->gprev)
+		c->gprev->gnext = c->gnext;
+	else
+		g->members = c->gnext;
+	if (c->gnext)
+		c->gnext->gprev = c->gprev;
+	c->grp = NULL;
+	c->gnext = c->gprev = NULL;
+	if (--g->n_members == 0)
+		grp_free(c->cp, g);
+}
+
+/* Move c to the set of its current subscriptions (none: no set). */
+static void grp_join(struct cp_ws *c)
+{
+	struct cp *cp = c->cp;
+	grp_leave(c);
+	if (!c->n_subs)
+		return;
+	uint32_t *syms = malloc(c->n_subs * sizeof(*syms));
+	if (!syms)
+		return; /* without a set the client is served its own frames */
+	memcpy(syms, c->subs, c->n_subs * sizeof(*syms));
+	qsort(syms, c->n_subs, sizeof(*syms), cmp_u32);
+	uint64_t h = set_hash(syms, c->n_subs);
+	struct cp_wsgrp *g = cp->grp_head;
+	while (g && !(g->hash == h && g->n_syms == c->n_subs && !memcmp(g->syms, syms, c->n_subs * sizeof(*syms))))
+		g = g->next;
+	if (g) {
+		free(syms);
+	} else {
+		if (!(g = calloc(1, sizeof(*g)))) {
+			free(syms);
+			return;
+		}
+		g->hash = h;
+		g->syms = syms;
+		g->n_syms = c->n_subs;
+		g->sent_ver = cp->md_ver;
+		for (unsigned i = 0; i < g->n_syms; i++)
+			if (sym_groups_add(&cp->syms[syms[i]], g)) {
+				while (i--)
+					sym_groups_del(&cp->syms[syms[i]], g);
+				free(syms);
+				free(g);
+				return;
+			}
+		g->next = cp->grp_head;
+		if (cp->grp_head)
+			cp->grp_head->prev = g;
+		cp->grp_head = g;
+		cp->n_grps++;
+	}
+	c->grp = g;
+	c->gprev = NULL;
+	c->gnext = g->members;
+	if (g->members)
+		g->members->gprev = c;
+	g->members = c;
+	g->n_members++;
+}
+
+static void grp_send(struct cp *cp, struct cp_wsgrp *g)
+{
+	uint64_t prev = g->sent_ver;
+	unsigned n = build_md(cp, g->syms, g->n_syms, prev);
+	g->sent_ver = cp->md_ver;
+	if (!n)
+		return;
+	struct cp_body *body = body_new(cp->scratch.p, cp->scratch.len);
+	cp_count(cp, CP_C_WS_MD_BUILT_SET, 1);
+	for (struct cp_ws *c = g->members; c; c = c->gnext) {
+		if (!c->authed || c->closing || c->cflt.level)
+			continue; /* conflated harder: its own timer (cp_ws_conflate_tick) */
+		if (body && !c->md_body && c->md_ver_sent >= prev) {
+			c->md_body = body;
+			body->refs++;
+			c->md_body_ver = g->sent_ver;
+		} else {
+			c->md_due = 1;
+		}
+		want(c);
+	}
+	body_done(body);
+}
+
+void cp_ws_md_touched(struct cp *cp, uint32_t sym)
+{
+	struct cp_sym *y = &cp->syms[sym];
+	for (unsigned i = 0; i < y->n_groups; i++) {
+		struct cp_wsgrp *g = y->groups[i];
+		if (!g->dirty) {
+			g->dirty = 1;
+			g->next_dirty = cp->grp_dirty;
+			cp->grp_dirty = g;
+		}
+	}
+}
+
+void cp_ws_md_flush(struct cp *cp)
+{
+	if (!cp->grp_dirty)
+		return;
+	uint64_t now = cp_mono_ns(), every = cp->cfg.conflate_interval_ns;
+	struct cp_wsgrp **pp = &cp->grp_dirty;
+	while (*pp) {
+		struct cp_wsgrp *g = *pp;
+		if (now < g->next_due_ns) {
+			pp = &g->next_dirty;
+			continue;
+		}
+		*pp = g->next_dirty;
+		g->next_dirty = NULL;
+		g->dirty = 0;
+		/* Due times keep a fixed grid (a frame sent late does not push the
+		 * next one back: that would ratchet the phase against a source
+		 * ticking at the same rate); after a quiet spell the grid restarts. */
+		g->next_due_ns = now < g->next_due_ns + every ? g->next_due_ns + every : now + every;
+		grp_send(cp, g);
+	}
+}
+
+void cp_ws_free(struct cp *cp)
+{
+	while (cp->grp_head) {
+		struct cp_wsgrp *g = cp->grp_head;
+		cp->grp_head = g->next;
+		free(g->syms);
+		free(g);
+	}
+	cp->grp_dirty = NULL;
+	cp->n_grps = 0;
+	for (uint32_t s = 0; cp->syms && s < cp->n_syms; s++) {
+		free(cp->syms[s].groups);
+		cp->syms[s].groups = NULL;
+		cp->syms[s].n_groups = cp->syms[s].cap_groups = 0;
+	}
 }
 
 /* ---- messages -------------------------------------------------------------- */
@@ -350,7 +617,7 @@ static void op_subscribe(struct cp_ws *c, const struct cp_ws_op *op, int sub)
 				if (!sub) {
 					del_sub(c, s);
 				} else if (add_sub(c, s) > 0) {
-					nsnap = add_entries(cp, &snap, s, 0, nsnap);
+					nsnap = add_entries(cp, &snap, s, 0, nsnap, 0);
 				}
 			}
 			cp_buf_str(&ack, nack++ ? ",\"*\"" : "\"*\"");
@@ -372,12 +639,13 @@ static void op_subscribe(struct cp_ws *c, const struct cp_ws_op *op, int sub)
 			if (s != UINT32_MAX)
 				del_sub(c, s);
 		} else if (add_sub(c, s) > 0) {
-			nsnap = add_entries(cp, &snap, s, 0, nsnap);
+			nsnap = add_entries(cp, &snap, s, 0, nsnap, 0);
 		}
 		if (nack++)
 			cp_buf_str(&ack, ",");
 		cp_buf_json_str(&ack, id, strlen(id));
 	}
+	grp_join(c);
 	unsigned before = c->streams;
 	if (sub)
 		c->streams |= op->streams;
@@ -486,7 +754,7 @@ static void do_auth(struct cp_ws *c, const char *tok, const char *req_id)
 	struct cp_buf b = { 0 };
 	cp_buf_str(&b, "\"type\":\"welcome\",\"user\":");
 	cp_user_json(cp, &b, u);
-	cp_buf_printf(&b, ",\"conflateMs\":%llu,\"heartbeatMs\":%llu,\"tokenExpiresAt\":%llu}",
+	cp_buf_printf(&b, ",\"mdFields\":" MD_FIELDS ",\"conflateMs\":%llu,\"heartbeatMs\":%llu,\"tokenExpiresAt\":%llu}",
 		      (unsigned long long)(cp->cfg.conflate_interval_ns / 1000000),
 		      (unsigned long long)(cp->cfg.heartbeat_ns / 1000000), (unsigned long long)exp * 1000);
 	enqueue_buf(c, &b);
@@ -647,7 +915,14 @@ void cp_ws_conflate_tick(struct cp *cp)
 		if (!c->authed || c->closing)
 			continue;
 		int stalled = c->want_write && prev && c->want_since <= prev;
-		int has = !c->md_due && c->n_subs && md_changed(cp, c);
+		/* In step with its set: the set sends (cp_ws_md_flush); here only
+		 * a member left behind (after conflating harder) is caught up.
+		 * Conflated harder, or without a set: its own frame when due. */
+		int has;
+		if (!c->cflt.level && c->grp)
+			has = !c->md_due && !c->md_body && c->md_ver_sent < c->grp->sent_ver;
+		else
+			has = !c->md_due && c->n_subs && md_changed(cp, c);
 		int changed;
 		enum cp_cflt_action act = cp_cflt_tick(&c->cflt, &cp->cflt_cfg, tick, now, stalled, has, c->q_bytes,
 						       &changed);
@@ -772,6 +1047,8 @@ static void closed(struct cp *cp, struct cp_pss *pss)
 		c->next->prev = c->prev;
 	cp->n_ws--;
 	queue_free(c);
+	grp_leave(c);
+	body_put(c->md_body);
 	free(c->subs);
 	free(c->rx);
 	free(c);
@@ -811,12 +1088,24 @@ static int writeable(struct cp_ws *c)
 			return -1;
 		n++;
 	}
-	if (!c->qh && c->md_due && !(n && lws_send_pipe_choked(c->wsi))) {
+	if (!c->qh && c->md_body && !(n && lws_send_pipe_choked(c->wsi))) {
+		struct cp_body *b = c->md_body;
+		c->md_body = NULL;
+		int rc = write_body(c, b->data, b->len);
+		if (c->md_body_ver > c->md_ver_sent)
+			c->md_ver_sent = c->md_body_ver;
+		body_put(b);
+		cp_count(c->cp, CP_C_WS_MD_MSGS, 1);
+		if (rc)
+			return -1;
+		n++;
+	}
+	if (!c->qh && !c->md_body && c->md_due && !(n && lws_send_pipe_choked(c->wsi))) {
 		c->md_due = 0;
 		if (write_md(c))
 			return -1;
 	}
-	if (c->qh || c->md_due)
+	if (c->qh || c->md_due || c->md_body)
 		want(c);
 	return 0;
 }

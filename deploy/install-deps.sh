@@ -13,7 +13,7 @@ PKGS=(
   # FIX peer for integration tests and baselines
   libquickfix-dev
   # control plane and export (later capabilities)
-  librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libwebsockets-dev
+  librdkafka-dev libprotobuf-c-dev protobuf-c-compiler libwebsockets-dev libwebsockets-evlib-ev libev-dev
   libjansson-dev libargon2-dev libssl-dev
   # independent decoders and network tooling used by tests
   tshark iproute2 tcpdump kcat python3 curl

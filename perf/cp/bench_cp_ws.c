@@ -3,7 +3,7 @@
  * instruments, one epoll thread reading everything. Reports messages/s,
  * bytes/s and tick-publish -> client-receive latency (cp_testd stamps each
  * tick with CLOCK_MONOTONIC at publish; every md update carries it as
- * "recvNs"; client and server share the clock on one machine).
+ * recvNs; client and server share the clock on one machine).
  *
  *   bench_cp_ws --port P --token T --clients N --seconds S [--subscribe '["*"]']
  */
@@ -29,7 +29,7 @@ struct conn {
 	unsigned hdr_len, hdr_need;
 	uint64_t left;              /* payload bytes left in the current frame */
 	int text;
-	unsigned match, in_digits;
+	unsigned depth, commas, in_digits;
 	uint64_t value;
 	int closed;
 };
@@ -98,11 +98,13 @@ struct stats {
 	struct orion_hist lat;
 };
 
-/* Stream-match "recvNs":<digits> across reads (the pattern's only
- * self-overlap is its leading quote). */
+/* Stream-parse the md increments across reads: every array nested two deep
+ * ({"type":"md","updates":[[...],...]}) is one update whose 11th element
+ * (index 10, see the welcome message's mdFields) is recvNs. Symbols and
+ * prices hold no ',' '[' or ']', so counting commas at depth 2 finds it. */
+#define RECV_NS_INDEX 10
 static void scan(struct conn *c, const char *p, size_t n, uint64_t now, struct stats *st)
 {
-	static const char pat[] = "\"recvNs\":";
 	for (size_t i = 0; i < n; i++) {
 		char b = p[i];
 		if (c->in_digits) {
@@ -115,14 +117,17 @@ static void scan(struct conn *c, const char *p, size_t n, uint64_t now, struct s
 			st->samples++;
 			c->in_digits = 0;
 		}
-		if (b == pat[c->match]) {
-			if (++c->match == sizeof(pat) - 1) {
+		if (b == '[') {
+			if (++c->depth == 2)
+				c->commas = 0;
+		} else if (b == ']') {
+			if (c->depth)
+				c->depth--;
+		} else if (b == ',' && c->depth == 2) {
+			if (++c->commas == RECV_NS_INDEX) {
 				c->in_digits = 1;
 				c->value = 0;
-				c->match = 0;
 			}
-		} else {
-			c->match = b == '"';
 		}
 	}
 }
@@ -147,6 +152,8 @@ static void on_bytes(struct conn *c, const uint8_t *p, size_t n, uint64_t now, s
 					for (int i = 0; i < 8; i++)
 						len = len << 8 | c->hdr[2 + i];
 				c->text = (c->hdr[0] & 0x0f) == 1 || (c->hdr[0] & 0x0f) == 0;
+				if ((c->hdr[0] & 0x0f) == 1)
+					c->depth = c->in_digits = 0; /* a new message */
 				if ((c->hdr[0] & 0x0f) == 8)
 					c->closed = 1;
 				st->frames++;

@@ -24,6 +24,20 @@ FAILS = []
 CHECKS = 0
 
 
+# The columns of "md" increments (each update is an array); every welcome
+# message announces them and md_rows() reads updates with them.
+MD_FIELDS = ["instrumentId", "source", "bid", "bidSize", "ask", "askSize", "last", "lastSize", "flags", "seqno",
+             "recvNs", "ver"]
+
+
+def md_rows(m):
+    rows = m.get("updates", []) if m.get("type") == "md" else []
+    for u in rows:
+        if not isinstance(u, list) or len(u) != len(MD_FIELDS):
+            raise AssertionError("md update is not an array of %d: %r" % (len(MD_FIELDS), u))
+    return [dict(zip(MD_FIELDS, u)) for u in rows]
+
+
 def check(cond, what):
     global CHECKS
     CHECKS += 1
@@ -405,6 +419,7 @@ def run(api, d, tmp, pw):
     welcome = ws_a.recv()
     check(welcome["type"] == "welcome" and welcome["seq"] == 1 and welcome["user"]["username"] == "alice",
           "ws welcome %s" % welcome)
+    check(welcome.get("mdFields") == MD_FIELDS, "welcome announces the md columns %s" % welcome.get("mdFields"))
     ws_a.send({"op": "SUBSCRIBE", "id": "s1", "instrumentIds": ["AAPL", "TSLA"], "streams": ["orders", "trades"]})
     seen = [welcome]
     ack = ws_a.until(lambda m: m["type"] == "ack", collect=seen)
@@ -501,8 +516,25 @@ def run(api, d, tmp, pw):
           ws_try(lambda: ws_a.until(lambda m: m["type"] == "md", 3, got)) is not None, "md increments")
     seqs = [m["seq"] for m in seen + got]
     check(seqs == list(range(1, len(seqs) + 1)), "ws seq numbers 1,2,3... without gaps")
-    check(all(u["instrumentId"] == "AAPL" for m in seen + got if m["type"] == "md" for u in m["updates"]),
+    check(all(u["instrumentId"] == "AAPL" for m in seen + got for u in md_rows(m)),
           "md only for subscribed instruments")
+    # conflation: AAPL ticks at 50 Hz, a client gets at most one md per 100 ms
+    # (a few ms of slack for the timer), built once for its subscription set
+    # (a new connection: nothing queued from before)
+    ws_r = Ws(d.port, "/api/v1/ws?token=" + tok["alice"])
+    ws_r.recv()
+    ws_r.send({"op": "SUBSCRIBE", "instrumentIds": ["AAPL"]})
+    ws_r.until(lambda m: m["type"] == "md.snapshot")
+    rate = []
+    ws_try(lambda: ws_r.until(lambda m: False, 1.5, rate))
+    ws_r.close()
+    mds = [m for m in rate if m["type"] == "md"]
+    check(5 <= len(mds) <= 17, "md conflated to 10 Hz (%d in 1.5 s)" % len(mds))
+    seen_vers = [u["ver"] for m in mds for u in md_rows(m)]
+    check(seen_vers == sorted(seen_vers) and len(set(seen_vers)) == len(seen_vers),
+          "md versions only move forward")
+    check(metric(api, 'orion_cp_ws_md_frames_built_total{for="set"}') >= len(mds),
+          "md frames built once per subscription set")
     cg = []
     ws_try(lambda: ws_c.until(lambda m: m["type"] == "order" and m["order"]["id"] == fill_id, 3, cg))
     check(any(m["type"] == "order" and m["order"]["id"] == fill_id for m in cg), "tenant RISK watcher sees the order")
@@ -657,7 +689,7 @@ def run(api, d, tmp, pw):
             break
     check(dropped >= 1, "slow consumer disconnected")
     md_after = ws_try(lambda: fast.until(lambda m: m["type"] == "md", 2))
-    check(md_after is not None and len(md_after["updates"]) > 1, "fast client still receiving after the drop")
+    check(md_after is not None and len(md_rows(md_after)) > 1, "fast client still receiving after the drop")
     check(metric(api, "orion_cp_ws_conflation_changes_total") >= 1, "slow client was conflated harder first")
     drained = []
     ws_try(lambda: slow.until(lambda m: False, 3, drained))

@@ -135,7 +135,7 @@ def main():
 
 
 def md_of(msg, sym):
-    return [u for u in msg.get("updates", []) if u["instrumentId"] == sym] if msg["type"] == "md" else []
+    return [u for u in t.md_rows(msg) if u["instrumentId"] == sym]
 
 
 def run(api, d, fx, fx2, pw, hashes):
@@ -366,7 +366,7 @@ def run(api, d, fx, fx2, pw, hashes):
           "md increment carries the trade's last price")
     seqs = [m["seq"] for m in seen + got]
     check(seqs == list(range(1, len(seqs) + 1)), "ws seq numbers 1,2,3... without gaps")
-    check(all(u["instrumentId"] == "AAPL" for m in seen + got if m["type"] == "md" for u in m["updates"]),
+    check(all(u["instrumentId"] == "AAPL" for m in seen + got for u in t.md_rows(m)),
           "md only for subscribed instruments (MSFT, GOOG also ticked)")
     cg = []
     ws_try(lambda: ws_c.until(lambda m: m["type"] == "order" and m["order"]["id"] == fill_id, 3, cg))

@@ -197,6 +197,8 @@ function showConnState(d) {
 
 // ---------------------------------------------------------------- stream
 
+let mdFields = P.MD_FIELDS;
+
 function onMessage(m) {
   if (!ui) return;
   const type = P.msgType(m);
@@ -205,7 +207,7 @@ function onMessage(m) {
     case 'MD':
     case 'TICK':
     case 'QUOTE':
-      for (const q of P.msgItems(m, 'updates', 'instruments', 'quotes')) ui.market.update(P.quote(q));
+      for (const q of P.msgItems(m, 'updates', 'instruments', 'quotes')) ui.market.update(P.quote(P.mdRow(q, mdFields)));
       break;
     case 'ORDERS.SNAPSHOT':
       for (const o of P.msgItems(m, 'orders')) ui.orders.upsert(P.order(o));
@@ -232,7 +234,10 @@ function onMessage(m) {
     case 'BYE':
       ui.notify.add({ level: 'warn', kind: 'DISCONNECT', text: `Disconnected by the server: ${m.reason || 'no reason'}`, ts: Date.now() });
       break;
-    default: // welcome, ack, heartbeat, pong
+    case 'WELCOME':
+      if (Array.isArray(m.mdFields)) mdFields = m.mdFields;
+      break;
+    default: // ack, heartbeat, pong
       break;
   }
 }

@@ -251,6 +251,19 @@ export function msgType(m) {
   return String(first(m, 'type', 'op', 'kind', 'channel', 'stream') ?? '').toUpperCase();
 }
 
+// The columns of an "md" increment's arrays, as the welcome message
+// announces them (mdFields); the default is the server's current list.
+export const MD_FIELDS = ['instrumentId', 'source', 'bid', 'bidSize', 'ask', 'askSize', 'last', 'lastSize',
+  'flags', 'seqno', 'recvNs', 'ver'];
+
+// One md row: an array (increments) becomes the object form (snapshots).
+export function mdRow(row, fields = MD_FIELDS) {
+  if (!Array.isArray(row)) return row;
+  const o = {};
+  fields.forEach((k, i) => { o[k] = row[i]; });
+  return o;
+}
+
 // The records a WebSocket message carries (payload array, single payload, or
 // the message itself).
 export function msgItems(m, ...names) {
