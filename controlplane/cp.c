@@ -12,6 +12,13 @@
 #include <openssl/rand.h>
 
 #include "controlplane/cp_int.h"
+#include "controlplane/cp_jrec.h"
+
+#define CP_IDEM_TTL_NS (24ull * 3600 * 1000000000ull)
+
+static_assert(CP_JR_NAME == CP_NAME_LEN && CP_JR_HASH == CP_HASH_LEN && CP_JR_ENTITLED == CP_MAX_ENTITLED &&
+		      CP_JR_SYM == ORION_SYMBOL_LEN + 1 && CP_JR_IDEM_KEY == CP_IDEM_KEY_MAX + 1,
+	      "cp_jrec.h sizes follow cp.h");
 
 uint64_t cp_mono_ns(void)
 {
@@ -235,38 +242,407 @@ static void iso_time(uint64_t wall_ns, char *out, size_t n)
 	snprintf(out + k, n - k, ".%03uZ", (unsigned)(wall_ns / 1000000ull % 1000));
 }
 
+/* NUL-padded copy of a string into a fixed field (truncated to fit). */
+static void fixed_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strnlen(src, cap) : 0;
+	memset(dst, 0, cap);
+	memcpy(dst, src ? src : "", n);
+}
+
+/* The JSON audit line of a record (the same for the file and the journal). */
+static void audit_line(const struct cp_jr_audit *a, const char *detail, size_t dlen, struct cp_buf *b)
+{
+	char ts[40];
+	iso_time(a->wall_ns, ts, sizeof(ts));
+	cp_buf_printf(b, "{\"ts\":\"%s\",\"event\":", ts);
+	cp_buf_json_str(b, a->event, strnlen(a->event, sizeof(a->event)));
+	cp_buf_str(b, ",\"user\":");
+	if (a->flags & CP_JR_AUDIT_USER)
+		cp_buf_json_str(b, a->user, strnlen(a->user, sizeof(a->user)));
+	else
+		cp_buf_str(b, "null");
+	cp_buf_str(b, ",\"tenant\":");
+	if (a->flags & CP_JR_AUDIT_USER)
+		cp_buf_json_str(b, a->tenant, strnlen(a->tenant, sizeof(a->tenant)));
+	else
+		cp_buf_str(b, "null");
+	cp_buf_str(b, ",\"peer\":");
+	cp_buf_json_str(b, a->peer, strnlen(a->peer, sizeof(a->peer)));
+	cp_buf_printf(b, ",\"ok\":%s,\"detail\":", a->flags & CP_JR_AUDIT_OK ? "true" : "false");
+	cp_buf_json_str(b, detail, dlen);
+	cp_buf_str(b, "}\n");
+}
+
 void cp_audit(struct cp *cp, const char *event, const struct cp_user *u, const char *peer, int ok, const char *fmt,
 	      ...)
 {
-	if (!cp->audit)
+	if (!cp->audit && !cp->jr_on)
 		return;
-	char ts[40], detail[512];
-	iso_time(cp_wall_ns(), ts, sizeof(ts));
+	struct {
+		struct cp_jr_audit a;
+		char detail[512];
+	} r;
+	memset(&r.a, 0, sizeof(r.a));
+	r.a.kind = CP_JR_AUDIT;
+	r.a.ver = CP_JR_VERSION;
+	r.a.flags = (uint8_t)((ok ? CP_JR_AUDIT_OK : 0) | (u ? CP_JR_AUDIT_USER : 0));
+	r.a.wall_ns = cp_wall_ns();
+	fixed_str(r.a.event, sizeof(r.a.event), event);
+	if (u) {
+		fixed_str(r.a.user, sizeof(r.a.user), u->name);
+		fixed_str(r.a.tenant, sizeof(r.a.tenant), cp_tenant_name(cp, u->tenant));
+	}
+	fixed_str(r.a.peer, sizeof(r.a.peer), peer);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	int n = vsnprintf(r.detail, sizeof(r.detail), fmt, ap);
 	va_end(ap);
+	size_t dlen = n < 0 ? 0 : (size_t)n < sizeof(r.detail) ? (size_t)n : sizeof(r.detail) - 1;
+	r.a.detail_len = (uint32_t)dlen;
+	static_assert(sizeof(r) <= CP_JR_MAX, "an audit record fits a journal record");
+	if (cp->jr_on)
+		cp_jr_emit(cp, &r, sizeof(r.a) + dlen);
+	if (!cp->audit)
+		return;
 	struct cp_buf b = { 0 };
-	cp_buf_printf(&b, "{\"ts\":\"%s\",\"event\":\"%s\",\"user\":", ts, event);
-	if (u)
-		cp_buf_json_str(&b, u->name, strlen(u->name));
-	else
-		cp_buf_str(&b, "null");
-	cp_buf_str(&b, ",\"tenant\":");
-	if (u)
-		cp_buf_json_str(&b, cp_tenant_name(cp, u->tenant), strlen(cp_tenant_name(cp, u->tenant)));
-	else
-		cp_buf_str(&b, "null");
-	cp_buf_str(&b, ",\"peer\":");
-	cp_buf_json_str(&b, peer ? peer : "", peer ? strlen(peer) : 0);
-	cp_buf_printf(&b, ",\"ok\":%s,\"detail\":", ok ? "true" : "false");
-	cp_buf_json_str(&b, detail, strlen(detail));
-	cp_buf_str(&b, "}\n");
+	audit_line(&r.a, r.detail, dlen, &b);
 	if (!b.oom) {
 		fwrite(b.p, 1, b.len, cp->audit);
 		fflush(cp->audit);
 	}
 	cp_buf_free(&b);
+}
+
+/* ---- journal records (cp thread; control thread before cp_start) -------- */
+static void jr_count(struct cp *cp, enum cp_jr_result r)
+{
+	atomic_fetch_add_explicit(&cp->jr_ctr[r], 1, memory_order_relaxed);
+}
+
+void cp_jr_flush(struct cp *cp)
+{
+	while (cp->jr_bl_n) {
+		uint32_t i = cp->jr_bl_head;
+		if (cp->hooks.journal(cp->hooks.ctx, cp->jr_bl + (size_t)i * CP_JR_MAX, cp->jr_bl_len[i]) != 0)
+			return;
+		jr_count(cp, CP_JRR_SENT);
+		cp->jr_bl_head = (i + 1) % CP_JR_BACKLOG;
+		cp->jr_bl_n--;
+	}
+}
+
+int cp_jr_emit(struct cp *cp, const void *rec, size_t len)
+{
+	if (!cp->jr_on)
+		return 0;
+	if (!len || len > CP_JR_MAX) {
+		jr_count(cp, CP_JRR_DROPPED);
+		return -EMSGSIZE;
+	}
+	cp_jr_flush(cp);
+	if (!cp->jr_bl_n && cp->hooks.journal(cp->hooks.ctx, rec, len) == 0) {
+		jr_count(cp, CP_JRR_SENT);
+		return 0;
+	}
+	if (cp->jr_bl_n == CP_JR_BACKLOG) {
+		jr_count(cp, CP_JRR_DROPPED);
+		return -ENOBUFS;
+	}
+	uint32_t i = (cp->jr_bl_head + cp->jr_bl_n) % CP_JR_BACKLOG;
+	memcpy(cp->jr_bl + (size_t)i * CP_JR_MAX, rec, len);
+	cp->jr_bl_len[i] = (uint32_t)len;
+	cp->jr_bl_n++;
+	jr_count(cp, CP_JRR_BACKLOG);
+	return 0;
+}
+
+int cp_jr_emit_now(struct cp *cp, const void *rec, size_t len)
+{
+	if (!cp->jr_on)
+		return 0;
+	if (!len || len > CP_JR_MAX)
+		return -EMSGSIZE;
+	cp_jr_flush(cp);
+	if (cp->jr_bl_n || cp->hooks.journal(cp->hooks.ctx, rec, len) != 0)
+		return -ENOBUFS;
+	jr_count(cp, CP_JRR_SENT);
+	return 0;
+}
+
+unsigned cp_journal_flush(struct cp *cp)
+{
+	if (!cp->jr_on)
+		return 0;
+	cp_jr_flush(cp);
+	return cp->jr_bl_n;
+}
+
+void cp_jr_user(struct cp *cp, uint32_t slot)
+{
+	if (!cp->jr_on || slot >= CP_MAX_USERS || !cp->users[slot].used)
+		return;
+	const struct cp_user *u = &cp->users[slot];
+	struct cp_jr_user r;
+	memset(&r, 0, sizeof(r));
+	r.kind = CP_JR_USER;
+	r.ver = CP_JR_VERSION;
+	r.role = u->role;
+	r.disabled = u->disabled;
+	r.all_instruments = u->all_instruments;
+	r.slot = slot;
+	r.tenant = u->tenant;
+	r.account = u->account;
+	r.gen = u->gen;
+	r.n_instruments = u->n_instruments <= CP_JR_ENTITLED ? u->n_instruments : CP_JR_ENTITLED;
+	r.max_notional = u->max_notional;
+	fixed_str(r.name, sizeof(r.name), u->name);
+	fixed_str(r.tenant_name, sizeof(r.tenant_name), cp_tenant_name(cp, u->tenant));
+	fixed_str(r.hash, sizeof(r.hash), u->hash);
+	for (unsigned i = 0; i < r.n_instruments; i++)
+		fixed_str(r.instruments[i], sizeof(r.instruments[i]), u->instruments[i]);
+	cp_jr_emit(cp, &r, sizeof(r));
+}
+
+void cp_jr_flag(struct cp *cp, const char *name, int on)
+{
+	struct cp_jr_flag r;
+	memset(&r, 0, sizeof(r));
+	r.kind = CP_JR_FLAG;
+	r.ver = CP_JR_VERSION;
+	r.on = !!on;
+	fixed_str(r.name, sizeof(r.name), name);
+	cp_jr_emit(cp, &r, sizeof(r));
+}
+
+int cp_next_corr(struct cp *cp, uint64_t *corr)
+{
+	uint64_t c = cp->next_corr + 1;
+	if (cp->jr_on && c >= cp->corr_reserved) {
+		struct cp_jr_corr r = { .kind = CP_JR_CORR, .ver = CP_JR_VERSION, .next = c + CP_CORR_BLOCK };
+		if (cp_jr_emit_now(cp, &r, sizeof(r)) != 0)
+			return -ENOBUFS;
+		cp->corr_reserved = r.next;
+	}
+	cp->next_corr = c;
+	*corr = c;
+	return 0;
+}
+
+int cp_jr_idem(struct cp *cp, uint32_t user, const char *key, const uint8_t hash[32], int status, const char *body,
+	       size_t body_len, uint64_t corr, uint64_t wall_ns, int forget)
+{
+	if (!cp->jr_on)
+		return 0;
+	if (forget)
+		body_len = 0;
+	if (body_len > CP_JR_IDEM_BODY_MAX)
+		return -EMSGSIZE;
+	struct {
+		struct cp_jr_idem h;
+		char body[CP_JR_IDEM_BODY_MAX];
+	} r;
+	memset(&r.h, 0, sizeof(r.h));
+	r.h.kind = CP_JR_IDEM;
+	r.h.ver = CP_JR_VERSION;
+	r.h.flags = forget ? CP_JR_IDEM_FORGET : 0;
+	r.h.status = status;
+	r.h.user = user;
+	r.h.body_len = (uint32_t)body_len;
+	r.h.wall_ns = wall_ns;
+	r.h.corr = corr;
+	memcpy(r.h.hash, hash, 32);
+	if (user < CP_MAX_USERS)
+		fixed_str(r.h.user_name, sizeof(r.h.user_name), cp->users[user].name);
+	fixed_str(r.h.key, sizeof(r.h.key), key);
+	if (body_len)
+		memcpy(r.body, body, body_len);
+	size_t len = sizeof(r.h) + body_len;
+	return forget ? cp_jr_emit(cp, &r, len) : cp_jr_emit_now(cp, &r, len);
+}
+
+/* ---- restore from the journal (control thread, before cp_start) ---------- */
+static void restore_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void restore_log(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("oriond: control plane: journal: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* Copy a NUL-padded field into a C string of the same capacity. */
+static void field_str(char *dst, const char *src, size_t cap)
+{
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+static int restore_user(struct cp *cp, const struct cp_jr_user *r)
+{
+	char name[CP_NAME_LEN], tname[CP_NAME_LEN];
+	field_str(name, r->name, sizeof(name));
+	field_str(tname, r->tenant_name, sizeof(tname));
+	if (!name[0])
+		return -EINVAL;
+	uint32_t tid;
+	if (cp_tenant_id(cp, tname, &tid)) {
+		restore_log("user '%s' skipped: its tenant '%s' is no longer configured", name, tname);
+		return 1;
+	}
+	if (r->role >= CP_ROLE__COUNT || strncmp(r->hash, "$argon2id$", 10) || r->account >= CP_MAX_ACCOUNTS) {
+		restore_log("user '%s' skipped: role, password hash or account not valid", name);
+		return 1;
+	}
+	int slot = cp_user_find(cp, name);
+	if (slot < 0) {
+		if (r->slot < CP_MAX_USERS && !cp->users[r->slot].used) {
+			slot = (int)r->slot;
+		} else {
+			for (int i = 0; i < CP_MAX_USERS && slot < 0; i++)
+				if (!cp->users[i].used)
+					slot = i;
+			if (slot < 0) {
+				restore_log("user '%s' skipped: no free user slot", name);
+				return 1;
+			}
+			restore_log("user '%s' restored into slot %d (was %u, now a configured user's): its earlier "
+				    "orders show under API session %u",
+				    name, slot, r->slot, OG_API_SESSION_BASE + r->slot);
+		}
+	}
+	struct cp_user *u = &cp->users[slot];
+	if (!u->used) {
+		uint64_t now = cp_mono_ns();
+		memset(u, 0, sizeof(*u));
+		cp_bucket_init(&u->rate, cp->cfg.rate_limit_burst, now);
+		cp_bucket_init(&u->login_rate, 5, now);
+		u->used = 1;
+		memcpy(u->name, name, sizeof(u->name));
+	}
+	field_str(u->hash, r->hash, sizeof(u->hash));
+	u->tenant = tid;
+	u->account = r->account;
+	u->gen = r->gen ? r->gen : 1;
+	u->role = r->role;
+	u->disabled = !!r->disabled;
+	u->all_instruments = !!r->all_instruments;
+	u->n_instruments = r->n_instruments;
+	for (unsigned i = 0; i < r->n_instruments; i++)
+		field_str(u->instruments[i], r->instruments[i], sizeof(u->instruments[i]));
+	u->max_notional = r->max_notional;
+	cp->rst.users++;
+	return 0;
+}
+
+static int restore_flag(struct cp *cp, const struct cp_jr_flag *r)
+{
+	char name[CP_NAME_LEN];
+	field_str(name, r->name, sizeof(name));
+	if (!name[0])
+		return -EINVAL;
+	unsigned i;
+	for (i = 0; i < cp->n_flags; i++)
+		if (!strcmp(cp->flags[i].name, name))
+			break;
+	if (i == cp->n_flags) {
+		if (cp->n_flags == CP_MAX_FLAGS) {
+			restore_log("flag '%s' skipped: too many flags", name);
+			return 1;
+		}
+		memcpy(cp->flags[i].name, name, sizeof(name));
+		cp->n_flags++;
+	}
+	cp->flags[i].on = !!r->on;
+	cp->rst.flags++;
+	return 0;
+}
+
+static int restore_idem(struct cp *cp, const struct cp_jr_idem *r, const char *body)
+{
+	char uname[CP_NAME_LEN], key[CP_IDEM_KEY_MAX + 1];
+	field_str(uname, r->user_name, sizeof(uname));
+	field_str(key, r->key, sizeof(key));
+	int slot = cp_user_find(cp, uname);
+	if (slot < 0 || !cp_idem_key_ok(key))
+		return 1;
+	if (r->flags & CP_JR_IDEM_FORGET) {
+		cp_idem_forget(cp->idem, (uint32_t)slot, key);
+		cp->rst.forgotten++;
+		return 0;
+	}
+	uint64_t wall = cp_wall_ns();
+	uint64_t age = wall > r->wall_ns ? wall - r->wall_ns : 0;
+	if (age >= CP_IDEM_TTL_NS) {
+		cp->rst.idem_expired++;
+		return 1;
+	}
+	/* the cache runs on the monotonic clock: the same age (wraps harmlessly) */
+	if (cp_idem_put(cp->idem, (uint32_t)slot, key, r->hash, cp_mono_ns() - age, r->status, body, r->body_len))
+		return 1;
+	if (r->corr >= cp->next_corr)
+		cp->next_corr = r->corr + 1;
+	cp->rst.idem++;
+	return 0;
+}
+
+int cp_restore(struct cp *cp, const void *rec, size_t len, uint64_t ts_ns)
+{
+	(void)ts_ns;
+	cp->rst.records++;
+	int rc;
+	switch (cp_jr_check(rec, len)) {
+	case CP_JR_AUDIT:
+		cp->rst.audit++;
+		return 0;
+	case CP_JR_USER: {
+		struct cp_jr_user u;
+		memcpy(&u, rec, sizeof(u));
+		rc = restore_user(cp, &u);
+		break;
+	}
+	case CP_JR_FLAG: {
+		struct cp_jr_flag f;
+		memcpy(&f, rec, sizeof(f));
+		rc = restore_flag(cp, &f);
+		break;
+	}
+	case CP_JR_IDEM: {
+		struct cp_jr_idem i;
+		memcpy(&i, rec, sizeof(i));
+		rc = restore_idem(cp, &i, (const char *)rec + sizeof(i));
+		break;
+	}
+	case CP_JR_CORR: {
+		struct cp_jr_corr c;
+		memcpy(&c, rec, sizeof(c));
+		if (c.next > cp->next_corr)
+			cp->next_corr = c.next;
+		cp->rst.corr++;
+		return 0;
+	}
+	default:
+		rc = -EINVAL;
+		break;
+	}
+	if (rc < 0)
+		cp->rst.invalid++;
+	else if (rc > 0)
+		cp->rst.skipped++;
+	return rc;
+}
+
+const struct cp_restore_stats *cp_restore_stats(const struct cp *cp)
+{
+	return &cp->rst;
+}
+
+int cp_journaled(const struct cp *cp)
+{
+	return cp->jr_on;
 }
 
 void cp_risk_log_add(struct cp *cp, const struct risk_cmd *cmd, const char *by)
@@ -396,6 +772,8 @@ static const char *instr_symbol(void *ctx, uint32_t id)
 
 void cp_drain(struct cp *cp)
 {
+	if (cp->jr_bl_n)
+		cp_jr_flush(cp);
 	uint32_t idx;
 	unsigned n = 0, cap = cp->n_slots_cap;
 	while (n++ < cap && spsc_pop(&cp->dirty, &idx)) {
@@ -439,12 +817,17 @@ static const struct {
 #undef CP_X
 };
 
+static const char *const g_jr_labels[3] = { "result=\"sent\"", "result=\"backlog\"", "result=\"dropped\"" };
+
 void cp_foreach_counter(const struct cp *cp, void (*fn)(void *arg, const char *name, const char *label, uint64_t v),
 			void *arg)
 {
 	for (int i = 0; i < CP_C__COUNT; i++)
 		fn(arg, ctr_info[i].name, ctr_info[i].label,
 		   atomic_load_explicit(&((struct cp *)cp)->ctr[i], memory_order_relaxed));
+	for (int i = 0; i < 3; i++)
+		fn(arg, "orion_cp_journal_records_total", g_jr_labels[i],
+		   atomic_load_explicit(&((struct cp *)cp)->jr_ctr[i], memory_order_relaxed));
 }
 
 void cp_write_metrics(struct cp *cp, FILE *f)
@@ -460,6 +843,11 @@ void cp_write_metrics(struct cp *cp, FILE *f)
 		else
 			fprintf(f, "%s %llu\n", ctr_info[i].name, (unsigned long long)v);
 	}
+	fprintf(f, "# TYPE orion_cp_journal_records_total counter\n");
+	for (int i = 0; i < 3; i++)
+		fprintf(f, "orion_cp_journal_records_total{%s} %llu\n", g_jr_labels[i],
+			(unsigned long long)atomic_load_explicit(&cp->jr_ctr[i], memory_order_relaxed));
+	fprintf(f, "# TYPE orion_cp_journal_backlog gauge\norion_cp_journal_backlog %u\n", cp->jr_bl_n);
 	unsigned users = 0;
 	for (int i = 0; i < CP_MAX_USERS; i++)
 		users += cp->users[i].used;
@@ -537,6 +925,12 @@ struct cp *cp_create(const struct cp_cfg *cfg, const struct cp_hooks *hooks, cha
 	if (!cp->cfg.rate_limit_burst)
 		cp->cfg.rate_limit_burst = cp->cfg.rate_limit_per_s * 2;
 
+	cp->jr_on = hooks && hooks->journal;
+	if (cp->jr_on && !(cp->jr_bl = malloc((size_t)CP_JR_BACKLOG * CP_JR_MAX))) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory for the journal backlog");
+		goto fail;
+	}
 	if (cfg->audit_log[0]) {
 		int fd = open(cfg->audit_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		if (fd < 0 || !(cp->audit = fdopen(fd, "a"))) {
@@ -547,8 +941,8 @@ struct cp *cp_create(const struct cp_cfg *cfg, const struct cp_hooks *hooks, cha
 			goto fail;
 		}
 		cp->audit_owned = 1;
-	} else {
-		cp->audit = stderr;
+	} else if (!cp->jr_on) {
+		cp->audit = stderr; /* without a journal the audit trail has nowhere else to go */
 	}
 	for (unsigned i = 0; i < cfg->n_tenants; i++)
 		snprintf(cp->tenant_names[cfg->tenants[i].id], CP_NAME_LEN, "%s", cfg->tenants[i].name);
@@ -592,7 +986,7 @@ struct cp *cp_create(const struct cp_cfg *cfg, const struct cp_hooks *hooks, cha
 	cp->syms = calloc(slots, sizeof(*cp->syms));
 	cp->instr = calloc(OG_MAX_INSTRUMENTS, sizeof(*cp->instr));
 	cp->orders = cp_orders_create(cfg->max_orders, cfg->max_trades);
-	cp->idem = cp_idem_create(cfg->idem_max, 24ull * 3600 * 1000000000ull);
+	cp->idem = cp_idem_create(cfg->idem_max, CP_IDEM_TTL_NS);
 	if (!cp->slots || !cp->md || !cp->syms || !cp->instr || !cp->orders || !cp->idem ||
 	    cp_map_init(&cp->slot_of, slots) || cp_map_init(&cp->sym_of, slots) || spsc_init(&cp->dirty, slots, 4) ||
 	    spsc_init(&cp->evq, cfg->event_queue, sizeof(struct me_event)) ||
@@ -605,7 +999,10 @@ struct cp *cp_create(const struct cp_cfg *cfg, const struct cp_hooks *hooks, cha
 					     .relax_ticks = 10,
 					     .stall_ns = cfg->ws_stall_timeout_ns,
 					     .max_queue = cfg->ws_max_queue };
-	cp->next_corr = cp_wall_ns() / 1000; /* unique across restarts: the engine keeps ClOrdIDs */
+	/* Unique across restarts: the engine keeps ClOrdIDs. The clock is the
+	 * base; with a journal, cp_restore() also moves it above every CORR
+	 * reservation, so a clock stepped back cannot repeat an id. */
+	cp->next_corr = cp_wall_ns() / 1000;
 	return cp;
 fail:
 	cp_destroy(cp);
@@ -695,6 +1092,7 @@ void cp_destroy(struct cp *cp)
 	cp_idem_destroy(cp->idem);
 	cp_buf_free(&cp->scratch);
 	free(cp->wbuf);
+	free(cp->jr_bl);
 	if (cp->audit_owned)
 		fclose(cp->audit);
 	OPENSSL_cleanse(cp->secret, sizeof(cp->secret));

@@ -50,9 +50,39 @@
  * error, md.snapshot, md (conflated updates), orders.snapshot, order,
  * trades.snapshot, trade, notification, heartbeat, pong, bye (reason).
  *
+ * Persistence (the journal is the source of truth; controlplane/cp_jrec.h)
+ *  - With a `journal` hook (oriond with [journal] and FIX order entry), every
+ *    audit entry, every user created or changed at run time (its full state),
+ *    every feature flag set, every Idempotency-Key of an API order and the
+ *    reservations of correlation ids are records of the order journal
+ *    (OG_JR_CP), written by the order lcore, its only writer. At start-up
+ *    the journal's replay hands them back through cp_restore(), between
+ *    cp_create() and cp_start(). audit_log, when set, gets a copy of every
+ *    audit line; otherwise the journal alone holds them (`orionctl journal
+ *    dump`, Kafka topic <env>.audit.events.v1).
+ *  - Without it, as before: audit lines to audit_log (or stderr), users,
+ *    flags and idempotency keys in memory only (lost at a restart).
+ *  - The hook never blocks: when the channel is full, records wait in a
+ *    bounded backlog (CP_JR_BACKLOG records, in order) retried every drain
+ *    (1 ms); past that they are dropped. Counted in
+ *    orion_cp_journal_records_total{result="sent|backlog|dropped"}.
+ *  - Idempotency across a crash: a new API order with an Idempotency-Key
+ *    builds its 202 response first and pushes the IDEM record (key, request
+ *    hash, response) straight into the channel (after any backlog; refused
+ *    with 503 BUSY when that is not possible) BEFORE it sends the order to
+ *    the order lcore, which appends every waiting cp record before it
+ *    journals an API request (dataplane/og/og.h). So a journaled API order
+ *    always has its key journaled before it; if sending the order then
+ *    fails, a record that forgets the key follows (only 202 answers are
+ *    journaled: an error answer to a key is cached in memory only, and a
+ *    retry after a restart runs the request again). Correlation ids are
+ *    reserved in blocks (CORR records, same rule), so "A<corr>" ids issued
+ *    after a restart never repeat one issued before, whatever the clock did.
+ *
  * Threads
  *  - cp_cfg_defaults(), cp_config_key(), cp_cfg_validate(), cp_create(),
- *    cp_start(), cp_stop(), cp_destroy(): one control thread (oriond main).
+ *    cp_restore(), cp_start(), cp_stop(), cp_destroy(): one control thread
+ *    (oriond main).
  *  - cp_publish_tick(), cp_publish_order_event(), cp_publish_md_event(),
  *    cp_event_room(): ONE producer thread (the main lcore), never blocking.
  *  - cp_set_ready(), cp_foreach_counter(): any thread.
@@ -128,7 +158,7 @@ struct cp_cfg {
 	char tls_cert[CP_PATH_LEN];  /* both or neither: HTTPS / WSS */
 	char tls_key[CP_PATH_LEN];
 	char token_secret_file[CP_PATH_LEN]; /* >= 32 bytes; "" : random at start */
-	char audit_log[CP_PATH_LEN]; /* JSON lines, appended; "" : stderr */
+	char audit_log[CP_PATH_LEN]; /* JSON lines, appended; "": stderr without a journal, none with one */
 	uint64_t token_ttl_ns;       /* default 15 min */
 	uint64_t conflate_interval_ns; /* WS market data, default 100 ms */
 	uint64_t heartbeat_ns;       /* WS heartbeat, default 5 s */
@@ -208,7 +238,16 @@ struct cp_hooks {
 	unsigned (*instruments)(void *ctx, struct cp_instrument *out, unsigned max);
 	/* FIX sessions (may be NULL: empty list). */
 	unsigned (*fix_sessions)(void *ctx, struct cp_fix_session *out, unsigned max);
+	/* One control-plane record (controlplane/cp_jrec.h, len <= CP_JR_MAX)
+	 * into the channel to the order lcore, which journals it: 0, -ENOBUFS
+	 * (channel full). Copies the record. NULL: no journal (see Persistence).
+	 * Also called by cp_create on the control thread (its start-up audit
+	 * entries), before the cp thread exists. */
+	int (*journal)(void *ctx, const void *rec, size_t len);
 };
+
+#define CP_JR_BACKLOG 1024            /* records waiting for room in the journal channel */
+#define CP_CORR_BLOCK 4096            /* correlation ids reserved per CORR record */
 
 struct cp;
 
@@ -217,6 +256,35 @@ struct cp;
  * (EINVAL, ENOENT, ENOMEM) and a message in err. Control thread. `hooks` is
  * copied. */
 struct cp *cp_create(const struct cp_cfg *cfg, const struct cp_hooks *hooks, char *err, size_t errlen);
+
+/* Start-up restore from the journal (the OG_JR_CP records, in journal
+ * order; oriond passes this as og_cfg.cp_sink before og_create): control
+ * thread, after cp_create, before cp_start. The configuration is the base:
+ *  - USER: replaces the configured user of that name (so a password, role,
+ *    disable or limit changed over REST outlives a restart), or adds it in
+ *    its old slot (the first free slot if a configured user now holds it;
+ *    logged). Skipped with a log line when its tenant no longer exists, its
+ *    role is unknown, or its hash is not argon2id; a configured user keeps
+ *    its configured slot. A user removed from the configuration but created
+ *    or changed at run time comes back: disable it over REST to retire it.
+ *  - FLAG: overrides the configured value (or adds the flag).
+ *  - IDEM: back in the idempotency cache when still within its 24 h TTL
+ *    (by its wall time), for the user of that name; FORGET removes it.
+ *  - CORR: new correlation ids start above every reservation.
+ *  - AUDIT: nothing to rebuild (counted).
+ * Returns 0 applied, 1 skipped (stale, not applicable), -EINVAL malformed
+ * (skipped). Never fails start-up. Counts in cp_restore_stats(). */
+int cp_restore(struct cp *cp, const void *rec, size_t len, uint64_t ts_ns);
+
+struct cp_restore_stats {
+	uint64_t records, audit, users, flags, idem, idem_expired, forgotten, corr, skipped, invalid;
+};
+const struct cp_restore_stats *cp_restore_stats(const struct cp *cp);
+/* 1 when a journal hook was given to cp_create (state is journaled). */
+int cp_journaled(const struct cp *cp);
+/* At shutdown, after cp_stop: push the backlog into the channel as far as
+ * it takes it. Returns the records still waiting. Control thread. */
+unsigned cp_journal_flush(struct cp *cp);
 
 /* Start the cp thread: it creates the lws context (binds the listener, loads
  * TLS) and returns once listening. 0, -EALREADY, -EADDRINUSE / -EINVAL (the

@@ -28,6 +28,8 @@ struct api {
 	uint32_t slot;
 	int nseg;
 	char seg[MAX_SEG][72];
+	const char *idem_key;                /* POST /orders with a valid Idempotency-Key: the key */
+	uint8_t idem_hash[32];               /* and its request hash */
 };
 
 /* ---- responses ----------------------------------------------------------- */
@@ -447,6 +449,19 @@ static int send_req(struct api *a, struct og_api_req *req)
 	return 0;
 }
 
+/* 503 BUSY: a record that must be journaled first could not be queued. */
+static void journal_busy(struct api *a)
+{
+	cp_count(a->cp, CP_C_ORDERS_BUSY, 1);
+	snprintf(a->rs->retry_after, sizeof(a->rs->retry_after), "1");
+	cp_resp_err(a->rs, 503, "BUSY", "", "journal busy; retry");
+}
+
+/* A new API order. With an Idempotency-Key (a->idem_key) the journal gets
+ * the key and this 202 response BEFORE the order goes to the order lcore
+ * (cp.h, Persistence): the response is built first, its IDEM record pushed,
+ * then the order sent; if sending fails, a record forgetting the key
+ * follows and the answer is 503 (not cached). */
 static void h_new_order(struct api *a)
 {
 	struct cp *cp = a->cp;
@@ -475,7 +490,15 @@ static void h_new_order(struct api *a)
 		cp_resp_cperr(a->rs, &e);
 		return;
 	}
-	uint64_t corr = ++cp->next_corr;
+	if (!cp->hooks.send_order) {
+		cp_resp_err(a->rs, 503, "TRADING_UNAVAILABLE", "", "order entry is not available");
+		return;
+	}
+	uint64_t corr;
+	if (cp_next_corr(cp, &corr)) {
+		journal_busy(a);
+		return;
+	}
 	struct cp_order *ord = cp_orders_add(cp->orders, corr, a->slot, OG_API_SESSION_BASE + a->slot, a->u->tenant,
 					     a->u->account, &o, in->id, a->rq->wall_ns);
 	if (!ord) {
@@ -483,15 +506,6 @@ static void h_new_order(struct api *a)
 		cp_resp_err(a->rs, 503, "ORDER_VIEW_FULL", "", "too many live orders in the view; retry later");
 		return;
 	}
-	struct og_api_req req = { .kind = OG_API_NEW, .side = o.side, .ord_type = o.type, .tif = o.tif,
-				  .post_only = o.post_only, .user = a->slot, .tenant = a->u->tenant,
-				  .account = a->u->account, .instrument = in->id, .qty = o.qty,
-				  .price = o.type == ME_LIMIT ? o.price : 0, .corr = corr };
-	if (send_req(a, &req)) {
-		cp_orders_drop(cp->orders, ord);
-		return;
-	}
-	cp_count(cp, CP_C_ORDERS_SENT, 1);
 	ok_begin(a, 202);
 	cp_buf_printf(&a->rs->body, "{\"id\":\"A%llu\",\"clientOrderId\":", (unsigned long long)corr);
 	if (o.client_id[0])
@@ -501,6 +515,32 @@ static void h_new_order(struct api *a)
 	cp_buf_str(&a->rs->body, ",\"status\":\"PENDING_NEW\",\"order\":");
 	cp_order_json(&a->rs->body, ord, a->u->name);
 	cp_buf_str(&a->rs->body, "}");
+	int keyed = 0;
+	if (a->idem_key && cp->jr_on) {
+		int rc = a->rs->body.oom ? -ENOMEM
+					 : cp_jr_idem(cp, a->slot, a->idem_key, a->idem_hash, 202, a->rs->body.p,
+						      a->rs->body.len, corr, a->rq->wall_ns, 0);
+		if (rc) {
+			cp_orders_drop(cp->orders, ord);
+			if (rc == -ENOBUFS)
+				journal_busy(a);
+			else
+				cp_resp_err(a->rs, 500, "INTERNAL", "Idempotency-Key", "cannot journal this response");
+			return;
+		}
+		keyed = 1;
+	}
+	struct og_api_req req = { .kind = OG_API_NEW, .side = o.side, .ord_type = o.type, .tif = o.tif,
+				  .post_only = o.post_only, .user = a->slot, .tenant = a->u->tenant,
+				  .account = a->u->account, .instrument = in->id, .qty = o.qty,
+				  .price = o.type == ME_LIMIT ? o.price : 0, .corr = corr };
+	if (send_req(a, &req)) { /* rs is now the 503 */
+		if (keyed)
+			cp_jr_idem(cp, a->slot, a->idem_key, a->idem_hash, 0, NULL, 0, corr, a->rq->wall_ns, 1);
+		cp_orders_drop(cp->orders, ord);
+		return;
+	}
+	cp_count(cp, CP_C_ORDERS_SENT, 1);
 	cp_ws_on_order(cp, ord);
 }
 
@@ -534,7 +574,7 @@ static void idempotent(struct api *a, void (*fn)(struct api *))
 			    "Idempotency-Key must be 1..64 printable characters");
 		return;
 	}
-	uint8_t h[32];
+	uint8_t *h = a->idem_hash;
 	body_hash(a->rq, h);
 	int status;
 	const char *body;
@@ -555,6 +595,7 @@ static void idempotent(struct api *a, void (*fn)(struct api *))
 	case CP_IDEM_MISS:
 		break;
 	}
+	a->idem_key = key; /* the handler journals the key with its response (h_new_order) */
 	fn(a);
 	if (a->rs->status < 500 && a->rs->status != 429 && !a->rs->body.oom)
 		cp_idem_put(cp->idem, a->slot, key, h, a->rq->now_ns, a->rs->status, a->rs->body.p ? a->rs->body.p : "",
@@ -611,7 +652,11 @@ static void h_cancel(struct api *a)
 	struct cp_order *o = my_order(a, a->seg[1], 1);
 	if (!o || !order_changeable(a, o))
 		return;
-	uint64_t corr = ++a->cp->next_corr;
+	uint64_t corr;
+	if (cp_next_corr(a->cp, &corr)) {
+		journal_busy(a);
+		return;
+	}
 	struct og_api_req req = { .kind = OG_API_CANCEL, .user = a->slot, .tenant = o->tenant, .account = o->account,
 				  .instrument = o->instrument, .order_id = o->order_id, .corr = corr };
 	if (send_req(a, &req))
@@ -655,7 +700,11 @@ static void h_amend(struct api *a)
 		cp_resp_err(a->rs, 400, "BAD_VALUE", "quantity", "quantity must exceed the filled quantity");
 		return;
 	}
-	uint64_t corr = ++cp->next_corr;
+	uint64_t corr;
+	if (cp_next_corr(cp, &corr)) {
+		journal_busy(a);
+		return;
+	}
 	struct og_api_req req = { .kind = OG_API_AMEND, .user = a->slot, .tenant = o->tenant, .account = o->account,
 				  .instrument = o->instrument, .qty = r.qty, .price = r.price, .order_id = o->order_id,
 				  .corr = corr };
@@ -925,6 +974,7 @@ static void h_create_user(struct api *a)
 	cp_bucket_init(&nu.rate, cp->cfg.rate_limit_burst, a->rq->now_ns);
 	cp_bucket_init(&nu.login_rate, 5, a->rq->now_ns);
 	cp->users[slot] = nu;
+	cp_jr_user(cp, (uint32_t)slot);
 	cp_audit(cp, "user_created", a->u, a->rq->peer, 1, "user '%s' role %s tenant %s", name, cp_role_name(nu.role),
 		 cp_tenant_name(cp, nu.tenant));
 	ok_begin(a, 201);
@@ -987,6 +1037,7 @@ static void h_patch_user(struct api *a)
 	if (revoke)
 		nu.gen++;
 	*t = nu;
+	cp_jr_user(cp, (uint32_t)slot);
 	cp_audit(cp, "user_changed", a->u, a->rq->peer, 1, "user '%s':%s%s%s%s", t->name,
 		 json_object_get(root, "disabled") ? (dis ? " disabled" : " enabled") : "", role[0] ? " role" : "",
 		 r > 0 ? " password" : "", revoke ? " (tokens revoked)" : "");
@@ -1247,6 +1298,7 @@ static void h_put_limits(struct api *a)
 			goto out;
 		}
 		cp->users[slot].max_notional = mn;
+		cp_jr_user(cp, (uint32_t)slot);
 		char m[24];
 		cp_fmt_price(m, mn);
 		cp_audit(cp, "limits_user", a->u, a->rq->peer, 1, "user '%s' maxNotional %s", name, m);
@@ -1451,6 +1503,7 @@ static void h_put_flags(struct api *a)
 			cp->n_flags++;
 		}
 		cp->flags[i].on = json_is_true(v);
+		cp_jr_flag(cp, k, cp->flags[i].on);
 		cp_audit(cp, "flag", a->u, a->rq->peer, 1, "%s = %s", k, json_is_true(v) ? "true" : "false");
 	}
 	flags_json(a);
@@ -1536,6 +1589,7 @@ static void route(struct api *a)
 	} else if (is(a, 2, "auth", "logout", NULL)) {
 		if (only(a, CP_POST)) {
 			a->u->gen++;
+			cp_jr_user(a->cp, a->slot); /* the revocation outlives a restart */
 			cp_audit(a->cp, "logout", a->u, a->rq->peer, 1, "tokens revoked");
 			cp_ws_close_user(a->cp, a->slot, "logged out");
 			ok_begin(a, 204);

@@ -263,7 +263,43 @@ struct cp {
 	} flags[CP_MAX_FLAGS];
 	unsigned n_flags;
 	struct cp_risk_log risk_log[CP_RISK_LOG];
+
+	/* journal-backed state (cp.c): records to the order journal through
+	 * hooks.journal, the backlog when its channel is full, the restore
+	 * counts and the correlation id reservation. cp thread after cp_start
+	 * (control thread before); jr_ctr are relaxed atomics. */
+	int jr_on;                           /* hooks.journal set */
+	uint8_t *jr_bl;                      /* CP_JR_BACKLOG x CP_JR_MAX bytes, a ring */
+	uint32_t jr_bl_len[CP_JR_BACKLOG];
+	uint32_t jr_bl_head, jr_bl_n;
+	_Atomic uint64_t jr_ctr[3];          /* enum cp_jr_result */
+	uint64_t corr_reserved;              /* ids below it are covered by a journaled CORR */
+	struct cp_restore_stats rst;
 };
+
+/* cp.c: journal records (cp thread; cp_create's thread before cp_start). */
+enum cp_jr_result { CP_JRR_SENT = 0, CP_JRR_BACKLOG, CP_JRR_DROPPED };
+/* Queue a record in order: into the channel, or the backlog when the channel
+ * is full or the backlog not empty. 0, or -ENOBUFS (backlog full: dropped,
+ * counted). No-op (0) without a journal. */
+int cp_jr_emit(struct cp *cp, const void *rec, size_t len);
+/* Into the channel now, behind the backlog (flushed first), or not at all:
+ * 0, or -ENOBUFS (nothing queued). For records that must be journaled before
+ * what the caller sends next. 0 without a journal. */
+int cp_jr_emit_now(struct cp *cp, const void *rec, size_t len);
+/* Retry the backlog (the drain timer). */
+void cp_jr_flush(struct cp *cp);
+/* USER record of a slot's current state / FLAG record (via cp_jr_emit). */
+void cp_jr_user(struct cp *cp, uint32_t slot);
+void cp_jr_flag(struct cp *cp, const char *name, int on);
+/* The next correlation id, journaling a CORR reservation first when the
+ * reserved block is used up: 0, or -ENOBUFS (no id handed out). */
+int cp_next_corr(struct cp *cp, uint64_t *corr);
+/* IDEM record: the key's first response (forget = 0; straight into the
+ * channel, cp_jr_emit_now) or the key forgotten (forget = 1; cp_jr_emit).
+ * 0, -ENOBUFS, -EMSGSIZE (body too large to journal). */
+int cp_jr_idem(struct cp *cp, uint32_t user, const char *key, const uint8_t hash[32], int status, const char *body,
+	       size_t body_len, uint64_t corr, uint64_t wall_ns, int forget);
 
 static inline void cp_count(struct cp *cp, enum cp_ctr c, uint64_t n)
 {

@@ -173,6 +173,21 @@ int cp_idem_put(struct cp_idem *c, uint32_t user, const char *key, const uint8_t
 	return 0;
 }
 
+unsigned cp_idem_forget(struct cp_idem *c, uint32_t user, const char *key)
+{
+	unsigned n = 0;
+	uint32_t b = hash_key(user, key) & (c->nb - 1);
+	for (uint32_t i = c->buckets[b], guard = 0; i != UINT32_MAX && guard <= c->max; guard++) {
+		uint32_t next = c->e[i].next;
+		if (c->e[i].user == user && !strcmp(c->e[i].key, key)) {
+			unlink_ent(c, i);
+			n++;
+		}
+		i = next;
+	}
+	return n;
+}
+
 uint32_t cp_idem_count(const struct cp_idem *c)
 {
 	return c->count;

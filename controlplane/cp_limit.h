@@ -40,6 +40,8 @@ enum cp_idem_result cp_idem_get(struct cp_idem *c, uint32_t user, const char *ke
 /* Remember a response (the body is copied). 0 or -ENOMEM. */
 int cp_idem_put(struct cp_idem *c, uint32_t user, const char *key, const uint8_t hash[32], uint64_t now_ns,
 		int status, const char *body, size_t len);
+/* Forget (user, key) (every entry of it). Returns how many were removed. */
+unsigned cp_idem_forget(struct cp_idem *c, uint32_t user, const char *key);
 uint32_t cp_idem_count(const struct cp_idem *c);
 
 #endif

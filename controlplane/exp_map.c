@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "controlplane/cp_jrec.h"
 #include "controlplane/exp_map.h"
 #include "dataplane/og/og_journal.h"
 #include "orion/v1/envelope.pb-c.h"
@@ -13,6 +14,7 @@ static const char *const g_stream_names[EXP_S__COUNT] = {
 	[EXP_S_TICKS] = "marketdata.ticks", [EXP_S_ORDERS] = "oms.orders",
 	[EXP_S_TRADES] = "execution.trades", [EXP_S_RISK] = "risk.alerts",
 	[EXP_S_SESSION] = "session.events", [EXP_S_ADMIN] = "admin.changes",
+	[EXP_S_AUDIT] = "audit.events",
 };
 
 const char *exp_stream_name(enum exp_stream s)
@@ -489,6 +491,48 @@ static int map_config(struct out *o, const struct exp_map_state *st, const struc
 	return o->err ? o->err : o->n;
 }
 
+/* A control-plane record: its AUDIT entries go to audit.events; its state
+ * records (users with password hashes, flags, idempotency keys, id
+ * reservations) are the control plane's own and are not exported. */
+static int map_cp(struct out *o, const struct exp_map_state *st, const struct jr_rec *rec, enum exp_skip *skip)
+{
+	int kind = cp_jr_check(rec->payload, rec->len);
+	if (kind < 0) {
+		*skip = EXP_SKIP_BAD_LENGTH;
+		return 0;
+	}
+	if (kind != CP_JR_AUDIT) {
+		*skip = EXP_SKIP_REQUEST;
+		return 0;
+	}
+	struct cp_jr_audit a;
+	memcpy(&a, rec->payload, sizeof(a));
+	char event[CP_JR_NAME + 1], user[CP_JR_NAME + 1], tenant[CP_JR_NAME + 1], peer[sizeof(a.peer) + 1];
+	char detail[CP_JR_AUDIT_DETAIL_MAX + 1], key[EXP_KEY_MAX];
+	Orion__V1__Envelope env = ORION__V1__ENVELOPE__INIT;
+	Orion__V1__AuditEvent ae = ORION__V1__AUDIT_EVENT__INIT;
+	ae.event = text_of(event, sizeof(event), a.event, sizeof(a.event));
+	if (a.flags & CP_JR_AUDIT_USER) {
+		ae.user = text_of(user, sizeof(user), a.user, sizeof(a.user));
+		ae.tenant = text_of(tenant, sizeof(tenant), a.tenant, sizeof(a.tenant));
+		snprintf(key, sizeof(key), "%.23s.%.23s", tenant, user); /* EXP_KEY_MAX */
+		env.tenant = tenant;
+	} else {
+		snprintf(key, sizeof(key), "anonymous");
+	}
+	ae.peer = text_of(peer, sizeof(peer), a.peer, sizeof(a.peer));
+	ae.has_ok = 1, ae.ok = (a.flags & CP_JR_AUDIT_OK) != 0;
+	ae.detail = text_of(detail, sizeof(detail), (const uint8_t *)rec->payload + sizeof(a), a.detail_len);
+	env.producer = (char *)st->producer;
+	env.entity_type = "actor";
+	env.has_entity_seq = 1, env.entity_seq = rec->seq;
+	env.payload_case = ORION__V1__ENVELOPE__PAYLOAD_AUDIT_EVENT;
+	env.audit_event = &ae;
+	o->of = 1;
+	emit(o, &env, EXP_S_AUDIT, "AuditEvent", key, a.wall_ns ? a.wall_ns : rec->ts_ns);
+	return o->err ? o->err : o->n;
+}
+
 int exp_map_record(struct exp_map_state *st, const struct jr_rec *rec, uint8_t *buf, size_t cap,
 		   struct exp_msg out[EXP_MAX_MSGS], enum exp_skip *skip)
 {
@@ -517,6 +561,8 @@ int exp_map_record(struct exp_map_state *st, const struct jr_rec *rec, uint8_t *
 		return map_session(&o, st, rec, skip);
 	case OG_JR_CONFIG:
 		return map_config(&o, st, rec);
+	case OG_JR_CP:
+		return map_cp(&o, st, rec, skip);
 	default:
 		*skip = EXP_SKIP_UNKNOWN_TYPE;
 		return 0;

@@ -21,6 +21,7 @@ enum exp_stream {
 	EXP_S_RISK,        /* risk.alerts */
 	EXP_S_SESSION,     /* session.events */
 	EXP_S_ADMIN,       /* admin.changes */
+	EXP_S_AUDIT,       /* audit.events: the control plane's audit trail */
 	EXP_S__COUNT
 };
 

@@ -35,6 +35,7 @@
 #include "controlplane/cp.h"
 #include "controlplane/exporter.h"
 #include "dataplane/journal/jr_writer.h"
+#include "dataplane/og/og_journal.h"
 #include "dataplane/oriond.h"
 #include "fix/fix_config.h"
 
@@ -127,6 +128,56 @@ static int og_next_api(void *ctx, struct og_api_req *req)
 	struct oriond *od = ctx;
 	return rte_ring_sc_dequeue_elem(od->order_api, req, sizeof(*req)) == 0;
 }
+
+/* The control plane's journal channel: fixed-size elements, one producer (the
+ * cp thread; cp_create's thread before it exists), one consumer (the order
+ * lcore, which appends each as an OG_JR_CP record). */
+struct cp_jr_elem {
+	uint32_t len;
+	uint8_t data[OG_CP_REC_MAX];
+};
+#define CP_JR_RING 1024
+
+static size_t og_next_cp(void *ctx, void *buf, size_t cap)
+{
+	struct oriond *od = ctx;
+	struct cp_jr_elem e;
+	if (rte_ring_sc_dequeue_elem(od->cp_journal, &e, sizeof(e)) != 0)
+		return 0;
+	if (e.len > cap)
+		return cap + 1; /* og counts it invalid (cannot happen: the producer checks) */
+	memcpy(buf, e.data, e.len);
+	return e.len;
+}
+
+static unsigned og_cp_count(void *ctx)
+{
+	struct oriond *od = ctx;
+	return rte_ring_count(od->cp_journal);
+}
+
+/* hooks.journal (cp thread): copy the record into the channel, never wait. */
+static int cp_journal_rec(void *ctx, const void *rec, size_t len)
+{
+	struct oriond *od = ctx;
+	struct cp_jr_elem e;
+	if (!len || len > sizeof(e.data))
+		return -EMSGSIZE;
+	e.len = (uint32_t)len;
+	memcpy(e.data, rec, len);
+	return rte_ring_sp_enqueue_elem(od->cp_journal, &e, sizeof(e)) == 0 ? 0 : -ENOBUFS;
+}
+
+/* og_cfg.cp_sink: og_create's replay hands the control plane its records. */
+static void cp_journal_sink(void *ctx, const void *rec, size_t len, uint64_t seq, uint64_t ts_ns)
+{
+	struct oriond *od = ctx;
+	(void)seq;
+	if (od->cp)
+		cp_restore(od->cp, rec, len, ts_ns);
+}
+
+static int create_cp(struct oriond *od);
 
 int dp_send_order(struct oriond *od, const struct og_api_req *req)
 {
@@ -530,8 +581,16 @@ static int setup(struct oriond *od)
 			}
 		}
 	}
+	/* The control plane exists before og_create, so that the journal's
+	 * replay can hand it back its users, flags and idempotency keys. */
+	if (od->cfg.cp.enabled && (rc = create_cp(od)) != 0)
+		return rc;
 	if (od->order_lc) {
 		char err[512];
+		if (od->cp_journal) {
+			od->cfg.og.cp_sink = cp_journal_sink;
+			od->cfg.og.cp_sink_ctx = od;
+		}
 		od->og = og_create(&od->cfg.og, err, sizeof(err));
 		if (!od->og) {
 			fprintf(stderr, "oriond: FIX order entry: %s\n", err);
@@ -550,6 +609,10 @@ static int setup(struct oriond *od)
 			return -ENOMEM;
 		struct og_io io = { .event = og_event_out, .event_room = og_event_room, .next_cmd = og_next_cmd,
 				    .next_api = og_next_api, .ctx = od };
+		if (od->cp_journal) {
+			io.next_cp = og_next_cp;
+			io.cp_count = og_cp_count;
+		}
 		og_set_io(od->og, &io);
 		od->order_lc->og = od->og;
 		og_publish_tops(od->og, orion_now_ns()); /* the replayed books, before anything trades */
@@ -624,18 +687,45 @@ static unsigned cp_fix_sessions(void *ctx, struct cp_fix_session *out, unsigned 
 	return n;
 }
 
-static int start_cp(struct oriond *od)
+/* Create the control plane (no thread yet): in setup(), before og_create.
+ * With [journal] and FIX order entry its state and audit trail go into the
+ * order journal through the cp_journal channel. */
+static int create_cp(struct oriond *od)
 {
-	if (!od->cfg.cp.enabled)
-		return 0;
 	struct cp_hooks h = { .ctx = od, .write_metrics = cp_write_metrics, .send_risk_cmd = cp_send_risk_cmd,
 			      .send_order = cp_send_order, .instruments = cp_instruments,
 			      .fix_sessions = cp_fix_sessions };
+	if (od->order_lc && od->cfg.og.journal.dir[0]) {
+		if (!(od->cp_journal = ring_elem("cp_journal", od->order_lc->lcore_id, sizeof(struct cp_jr_elem),
+						 CP_JR_RING)))
+			return -ENOMEM;
+		h.journal = cp_journal_rec;
+	}
 	char err[512];
 	od->cp = cp_create(&od->cfg.cp, &h, err, sizeof(err));
 	if (!od->cp) {
 		fprintf(stderr, "oriond: control plane: %s\n", err);
 		return -EINVAL;
+	}
+	return 0;
+}
+
+static int start_cp(struct oriond *od)
+{
+	if (!od->cp)
+		return 0;
+	if (cp_journaled(od->cp)) {
+		const struct cp_restore_stats *r = cp_restore_stats(od->cp);
+		printf("oriond: control plane: state in the journal %s (audit trail, users, flags, idempotency keys%s); "
+		       "applied %llu user, %llu flag, %llu idempotency key records (%llu keys expired, %llu records skipped)\n",
+		       od->cfg.og.journal.dir, od->cfg.cp.audit_log[0] ? "; audit copy in audit_log" : "",
+		       (unsigned long long)r->users, (unsigned long long)r->flags, (unsigned long long)r->idem,
+		       (unsigned long long)r->idem_expired, (unsigned long long)(r->skipped + r->invalid));
+	} else {
+		printf("oriond: control plane: no journal (%s): audit trail to %s; users, flags and idempotency keys "
+		       "changed at run time are kept in memory only and lost at a restart\n",
+		       od->order_lc ? "no [journal] section" : "no FIX order entry",
+		       od->cfg.cp.audit_log[0] ? od->cfg.cp.audit_log : "stderr");
 	}
 	if (cp_start(od->cp) != 0) {
 		fprintf(stderr, "oriond: control plane: %s\n", cp_last_error(od->cp));
@@ -766,7 +856,16 @@ int main(int argc, char **argv)
 	}
 	if (od->cp) {
 		cp_set_ready(od->cp, 0);
-		cp_destroy(od->cp); /* joins the cp thread: nothing calls into the dataplane after this */
+		cp_stop(od->cp); /* joins the cp thread: nothing calls into the dataplane after this */
+		/* The order lcore has stopped: journal what the control plane queued
+		 * last (its backlog, then the channel) from here. */
+		for (int k = 0; od->og && od->cp_journal && k < 2 * CP_JR_BACKLOG / CP_JR_RING + 2; k++) {
+			unsigned left = cp_journal_flush(od->cp);
+			og_drain_cp(od->og, CP_JR_RING, orion_realtime_ns());
+			if (!left && !rte_ring_count(od->cp_journal))
+				break;
+		}
+		cp_destroy(od->cp);
 		od->cp = NULL;
 	}
 	if (od->exp) {

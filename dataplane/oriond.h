@@ -87,6 +87,7 @@ struct oriond {
 	struct rte_ring *order_events;   /* order lcore → main: struct me_event */
 	struct rte_ring *order_cmds;     /* main → order lcore: struct risk_cmd */
 	struct rte_ring *order_api;      /* control plane → order lcore: struct og_api_req */
+	struct rte_ring *cp_journal;     /* control plane → order lcore: journal records (oriond.c) */
 	struct exp *exp;                 /* Kafka exporter (NULL when off) */
 	struct cp *cp;                   /* REST / WebSocket control plane (NULL when off) */
 	/* main lcore only */

@@ -4,12 +4,14 @@
  * `orionctl journal` is the generic journal tool (common/journal/jr_tool.h)
  * with the order path's record decoder (dataplane/og/og_journal.h), so that
  * dump prints ClOrdIDs, sides, prices, engine events and FIX logons rather
- * than hex. The REST subcommands (status, sessions, kill, limits,
+ * than hex, and the control plane's records (controlplane/cp_jrec.h: audit
+ * entries, users without their hashes, flags, idempotency keys). The REST subcommands (status, sessions, kill, limits,
  * instruments, users) live in ctl_cmd.c (dataplane/journal/ctl.h). */
 #include <stdio.h>
 #include <string.h>
 
 #include "controlplane/cp.h"
+#include "controlplane/cp_jrec.h"
 #include "controlplane/exporter.h"
 #include "common/journal/jr_tool.h"
 #include "dataplane/journal/ctl.h"
@@ -202,6 +204,89 @@ static void put_risk_cmd(struct jr_tool_out *o, const struct risk_cmd *c)
 	}
 }
 
+/* OG_JR_CP: the control plane's records (controlplane/cp_jrec.h). Password
+ * hashes are not printed. */
+static int cp_decode(struct jr_tool_out *o, const void *p, uint32_t len)
+{
+	int kind = cp_jr_check(p, len);
+	if (kind < 0)
+		return -1;
+	put_cstr(o, "kind", cp_jr_kind_name((unsigned)kind));
+	switch (kind) {
+	case CP_JR_AUDIT: {
+		struct cp_jr_audit a;
+		memcpy(&a, p, sizeof(a));
+		jr_tool_put_str(o, "event", a.event, sizeof(a.event));
+		if (a.flags & CP_JR_AUDIT_USER) {
+			jr_tool_put_str(o, "user", a.user, sizeof(a.user));
+			jr_tool_put_str(o, "tenant", a.tenant, sizeof(a.tenant));
+		}
+		jr_tool_put_str(o, "peer", a.peer, sizeof(a.peer));
+		put_cstr(o, "ok", a.flags & CP_JR_AUDIT_OK ? "true" : "false");
+		jr_tool_put_u64(o, "wall_ns", a.wall_ns);
+		jr_tool_put_str(o, "detail", (const char *)p + sizeof(a), a.detail_len);
+		return 0;
+	}
+	case CP_JR_USER: {
+		struct cp_jr_user u;
+		memcpy(&u, p, sizeof(u));
+		jr_tool_put_str(o, "user", u.name, sizeof(u.name));
+		jr_tool_put_str(o, "tenant", u.tenant_name, sizeof(u.tenant_name));
+		put_cstr(o, "role", cp_role_name(u.role));
+		jr_tool_put_u64(o, "slot", u.slot);
+		jr_tool_put_u64(o, "account", u.account);
+		jr_tool_put_u64(o, "disabled", u.disabled);
+		jr_tool_put_u64(o, "gen", u.gen);
+		if (u.max_notional)
+			jr_tool_put_dec(o, "max_notional", u.max_notional, PX_DIGITS);
+		char ins[CP_JR_ENTITLED * CP_JR_SYM + 1];
+		size_t n = 0;
+		if (u.all_instruments)
+			ins[n++] = '*';
+		for (unsigned i = 0; !u.all_instruments && i < u.n_instruments; i++) {
+			size_t l = strnlen(u.instruments[i], CP_JR_SYM);
+			if (i)
+				ins[n++] = ',';
+			memcpy(ins + n, u.instruments[i], l);
+			n += l;
+		}
+		jr_tool_put_str(o, "instruments", ins, n);
+		return 0;
+	}
+	case CP_JR_FLAG: {
+		struct cp_jr_flag f;
+		memcpy(&f, p, sizeof(f));
+		jr_tool_put_str(o, "flag", f.name, sizeof(f.name));
+		put_cstr(o, "on", f.on ? "true" : "false");
+		return 0;
+	}
+	case CP_JR_IDEM: {
+		struct cp_jr_idem i;
+		memcpy(&i, p, sizeof(i));
+		jr_tool_put_str(o, "user", i.user_name, sizeof(i.user_name));
+		jr_tool_put_str(o, "key", i.key, sizeof(i.key));
+		if (i.flags & CP_JR_IDEM_FORGET) {
+			put_cstr(o, "forget", "true");
+		} else {
+			jr_tool_put_u64(o, "status", (uint64_t)(uint32_t)i.status);
+			jr_tool_put_str(o, "body", (const char *)p + sizeof(i), i.body_len);
+		}
+		if (i.corr)
+			jr_tool_put_u64(o, "corr", i.corr);
+		jr_tool_put_u64(o, "wall_ns", i.wall_ns);
+		return 0;
+	}
+	case CP_JR_CORR: {
+		struct cp_jr_corr c;
+		memcpy(&c, p, sizeof(c));
+		jr_tool_put_u64(o, "next", c.next);
+		return 0;
+	}
+	default:
+		return -1;
+	}
+}
+
 static int og_decode(struct jr_tool_out *o, uint16_t type, const void *p, uint32_t len)
 {
 	switch (type) {
@@ -287,6 +372,8 @@ static int og_decode(struct jr_tool_out *o, uint16_t type, const void *p, uint32
 			return -1;
 		put_event(o, p);
 		return 0;
+	case OG_JR_CP:
+		return cp_decode(o, p, len);
 	case OG_JR_SESSION: {
 		const struct og_jr_session *r = p;
 		if (len != sizeof(*r))
@@ -311,8 +398,9 @@ static void usage(FILE *f)
 		"usage: orionctl <command> ...\n"
 		"commands:\n"
 		"  journal dump|verify|stats ...   inspect a journal directory (orionctl journal help);\n"
-		"                                  dump decodes the order path's records (--json: one\n"
-		"                                  object per line)\n"
+		"                                  dump decodes the order path's records and the control\n"
+		"                                  plane's (audit trail, users, flags, idempotency keys;\n"
+		"                                  never password hashes); --json: one object per line\n"
 		"  decode [--single] [FILE...]     print exported Kafka messages (orion.v1 envelopes) as\n"
 		"                                  JSON lines, e.g. kcat -C -b B -t T -f '%%R%%s' | orionctl decode\n"
 		"  passwd [--password P]           print an argon2id hash for a [user] password_hash\n");

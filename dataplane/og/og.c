@@ -116,6 +116,8 @@ struct og {
 	int replaying;            /* replay: state only, no reports */
 	uint64_t cur_jseq;        /* journal seq of the request being processed */
 	uint64_t checksum;
+	size_t cp_hold_len;       /* a control-plane record the journal refused, retried first */
+	uint8_t cp_buf[OG_CP_REC_MAX];
 	struct fix_msg pre_msg;   /* a pre-logon connection's first message */
 	char rd[RD_BUF];
 };
@@ -1147,6 +1149,66 @@ static void api_clordid(uint64_t corr, uint8_t out[ME_CLORDID_LEN])
 	fix_fmt_uint((char *)out + 1, corr); /* at most 20 digits: fits with the 'A' */
 }
 
+/* ---- control-plane records (OG_JR_CP) ----------------------------------- */
+
+/* Append one control-plane record: the held one first, else the next from
+ * the channel. Returns 1 when one was taken (appended, or dropped as
+ * invalid / for want of a journal), 0 when none waits, -1 when the journal
+ * refused it (it stays held, in order, for the next try). */
+static int cp_take_one(struct og *g)
+{
+	size_t len = g->cp_hold_len;
+	if (!len) {
+		if (!g->io.next_cp)
+			return 0;
+		len = g->io.next_cp(g->io.ctx, g->cp_buf, sizeof(g->cp_buf));
+		if (!len)
+			return 0;
+		if (len > OG_CP_REC_MAX) {
+			g->st.cp_invalid++;
+			return 1;
+		}
+	}
+	if (!g->jw) {
+		g->cp_hold_len = 0;
+		g->st.cp_unjournaled++;
+		return 1;
+	}
+	if (jr_append(g->jw, OG_JR_CP, g->cp_buf, (uint32_t)len, g->now) < 0) {
+		g->cp_hold_len = len;
+		g->st.cp_held++;
+		return -1;
+	}
+	g->cp_hold_len = 0;
+	g->st.cp_journaled++;
+	return 1;
+}
+
+/* Append up to max records; 0 when done or the channel is empty, -1 when
+ * the journal refused one. */
+static int cp_drain(struct og *g, unsigned max)
+{
+	for (unsigned k = 0; k < max; k++) {
+		int r = cp_take_one(g);
+		if (r <= 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Before an API request is journaled: append every control-plane record that
+ * was waiting when the request was taken (its idempotency key, pushed
+ * before it). 0, or -1 when some could not be appended. */
+static int cp_before_api(struct og *g)
+{
+	if (!g->io.next_cp)
+		return 0;
+	unsigned n = (g->cp_hold_len ? 1u : 0u) + (g->io.cp_count ? g->io.cp_count(g->io.ctx) : 4096u);
+	if (cp_drain(g, n) != 0)
+		return -1;
+	return 0;
+}
+
 /* One request from the control plane's API: validated, journaled, then the
  * same risk and engine path as a FIX order. Its outcome comes back as engine
  * events (session OG_API_SESSION_BASE + user). */
@@ -1154,6 +1216,9 @@ static void on_api(struct og *g, const struct og_api_req *a)
 {
 	struct og_jr_head h = { .sess = OG_API_SESSION_BASE + a->user };
 	g->st.api_in++;
+	int blocked = cp_before_api(g) != 0; /* its cp records could not go first: refuse it */
+	if (blocked)
+		g->st.api_cp_blocked++;
 	if (a->kind == OG_API_NEW) {
 		struct og_jr_new rec = { .h = h };
 		struct me_new_order *req = &rec.req;
@@ -1178,7 +1243,7 @@ static void on_api(struct og *g, const struct og_api_req *a)
 			me_emit_reject(g->me, req, ME_REJ_INVALID_FLAGS, g->now);
 			return;
 		}
-		if ((g->io.event_room && g->io.event_room(g->io.ctx) < OG_EVENT_ROOM_MIN) ||
+		if (blocked || (g->io.event_room && g->io.event_room(g->io.ctx) < OG_EVENT_ROOM_MIN) ||
 		    journal(g, OG_JR_NEW, &rec, sizeof(rec)) != 0) {
 			g->st.app_err[OG_ERR_JOURNAL]++;
 			me_emit_reject(g->me, req, ME_REJ_POOL_EXHAUSTED, g->now);
@@ -1194,7 +1259,7 @@ static void on_api(struct og *g, const struct og_api_req *a)
 	if (a->kind == OG_API_CANCEL) {
 		struct og_jr_cancel rec = { .h = h, .req = { .order_id = a->order_id, .session_id = h.sess } };
 		api_clordid(a->corr, rec.req.cl_ord_id);
-		if (journal(g, OG_JR_CANCEL, &rec, sizeof(rec)) != 0) {
+		if (blocked || journal(g, OG_JR_CANCEL, &rec, sizeof(rec)) != 0) {
 			me_emit_cancel_reject(g->me, a->order_id, h.sess, rec.req.cl_ord_id, false, ME_REJ_POOL_EXHAUSTED,
 					      g->now);
 			return;
@@ -1205,7 +1270,7 @@ static void on_api(struct og *g, const struct og_api_req *a)
 	struct og_jr_replace rec = { .h = h, .req = { .order_id = a->order_id, .session_id = h.sess, .qty = a->qty,
 						      .price = a->price } };
 	api_clordid(a->corr, rec.req.cl_ord_id);
-	if (journal(g, OG_JR_REPLACE, &rec, sizeof(rec)) != 0) {
+	if (blocked || journal(g, OG_JR_REPLACE, &rec, sizeof(rec)) != 0) {
 		me_emit_cancel_reject(g->me, a->order_id, h.sess, rec.req.cl_ord_id, true, ME_REJ_POOL_EXHAUSTED, g->now);
 		return;
 	}
@@ -1254,6 +1319,8 @@ unsigned og_poll(struct og *g, uint64_t now_ns)
 			}
 		}
 	}
+	if (g->io.next_cp)
+		cp_drain(g, OG_CP_PER_TURN);
 	if (g->io.next_api) {
 		struct og_api_req a;
 		for (int k = 0; k < 32 && g->io.next_api(g->io.ctx, &a); k++)
@@ -1284,6 +1351,15 @@ unsigned og_poll(struct og *g, uint64_t now_ns)
 /* ---- set-up -------------------------------------------------------------- */
 
 void og_set_io(struct og *g, const struct og_io *io) { g->io = *io; }
+
+unsigned og_drain_cp(struct og *g, unsigned max, uint64_t now_ns)
+{
+	unsigned n = 0;
+	g->now = now_ns;
+	while (n < max && cp_take_one(g) > 0)
+		n++;
+	return n;
+}
 
 void og_set_tick_sink(struct og *g, int (*fn)(void *ctx, const struct md_tick *t), void *ctx)
 {
@@ -1467,6 +1543,17 @@ static int replay(struct og *g, char *err, size_t errlen)
 		}
 		if (rec.type == OG_JR_EVENT || rec.type == OG_JR_SESSION)
 			continue; /* outbox records: outputs, rebuilt by the replay itself */
+		if (rec.type == OG_JR_CP) {
+			/* the control plane's: handed over in journal order, never a request of ours */
+			if (!rec.len || rec.len > OG_CP_REC_MAX) {
+				g->st.cp_invalid++;
+				continue;
+			}
+			if (g->cfg.cp_sink)
+				g->cfg.cp_sink(g->cfg.cp_sink_ctx, rec.payload, rec.len, rec.seq, rec.ts_ns);
+			g->st.cp_replayed++;
+			continue;
+		}
 		uint32_t need = rec_min_len(rec.type);
 		uint32_t sess = need ? ((const struct og_jr_head *)rec.payload)->sess : 0;
 		if (!need || rec.len != need ||
@@ -1758,6 +1845,12 @@ void og_foreach_counter(const struct og *g, void (*fn)(void *arg, const char *na
 	fn(arg, "og_api_requests_total", "result=\"invalid\"", g->st.api_invalid);
 	fn(arg, "og_commands_total", "result=\"applied\"", g->st.cmds_applied);
 	fn(arg, "og_commands_total", "result=\"rejected\"", g->st.cmds_rejected);
+	fn(arg, "og_cp_records_total", "result=\"journaled\"", g->st.cp_journaled);
+	fn(arg, "og_cp_records_total", "result=\"held\"", g->st.cp_held);
+	fn(arg, "og_cp_records_total", "result=\"unjournaled\"", g->st.cp_unjournaled);
+	fn(arg, "og_cp_records_total", "result=\"invalid\"", g->st.cp_invalid);
+	fn(arg, "og_cp_records_total", "result=\"replayed\"", g->st.cp_replayed);
+	fn(arg, "og_api_requests_total", "result=\"cp_blocked\"", g->st.api_cp_blocked);
 	if (g->jw) {
 		uint64_t jc[JR_C__COUNT];
 		jr_writer_counters(g->jw, jc);

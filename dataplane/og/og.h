@@ -51,6 +51,13 @@ struct og_journal_cfg {
 	uint32_t flush_interval_us;
 };
 
+/* Where og_create's replay hands each OG_JR_CP record (og_journal.h), in
+ * journal order: rec is the payload (1..OG_CP_REC_MAX bytes, valid during
+ * the call only), seq and ts_ns the record's journal sequence and time.
+ * Called on og_create's thread, before og_create returns; must not call
+ * back into og. */
+typedef void (*og_cp_sink_fn)(void *ctx, const void *rec, size_t len, uint64_t seq, uint64_t ts_ns);
+
 struct og_cfg {
 	uint32_t listen_ip_be;
 	uint16_t listen_port;
@@ -62,6 +69,8 @@ struct og_cfg {
 	uint32_t n_instruments;
 	struct og_risk_cfg risk;
 	struct og_journal_cfg journal;
+	og_cp_sink_fn cp_sink;            /* NULL: control-plane records are skipped at replay */
+	void *cp_sink_ctx;
 };
 
 /* Reasons a connection was closed by the gateway itself (sessions have their
@@ -108,6 +117,12 @@ struct og_stats {
 	uint64_t events_out, events_dropped, events_unjournaled;
 	uint64_t cmds_applied, cmds_rejected;        /* control commands (invalid or journal full) */
 	uint64_t api_in, api_invalid;                /* API order requests */
+	uint64_t cp_journaled;                       /* control-plane records appended (OG_JR_CP) */
+	uint64_t cp_held;                            /* appends that failed: the record waits, retried */
+	uint64_t cp_unjournaled;                     /* records taken without a journal (discarded) */
+	uint64_t cp_invalid;                         /* records of length 0 or > OG_CP_REC_MAX (dropped) */
+	uint64_t cp_replayed;                        /* OG_JR_CP records handed to cp_sink at start-up */
+	uint64_t api_cp_blocked;                     /* API requests rejected: cp records could not go first */
 };
 
 struct og;
@@ -124,7 +139,9 @@ struct og;
  * gives the same state, ids and ExecIDs. Reports are not journaled: the FIX
  * message store keeps what was sent. A request whose reports never reached
  * the store (a crash between the append and the reports) is processed again
- * with its reports sent, so an order in the journal is always acknowledged. */
+ * with its reports sent, so an order in the journal is always acknowledged.
+ * Control-plane records (OG_JR_CP) are not og's: the replay hands each to
+ * cfg->cp_sink, in journal order, and rebuilds nothing from them. */
 struct og *og_create(const struct og_cfg *cfg, char *err, size_t errlen);
 void og_destroy(struct og *g);
 
@@ -139,8 +156,26 @@ unsigned og_poll(struct og *g, uint64_t now_ns);
  *   event_room  free slots downstream: below OG_EVENT_ROOM_MIN, new orders are
  *               rejected ("downstream busy") instead of stalling the lcore;
  *   next_cmd    the next control command (limits, kill switch) or 0 when none:
- *               journaled, then applied. */
+ *               journaled, then applied;
+ *   next_cp     the next control-plane record (OG_JR_CP payload) copied into
+ *               buf (cap = OG_CP_REC_MAX): its length, 0 when none; consumed
+ *               by the call;
+ *   cp_count    how many control-plane records wait in the channel now.
+ * Control-plane records are appended as OG_JR_CP, at most OG_CP_PER_TURN per
+ * og_poll turn; a record the journal cannot take (back-pressure) is held by
+ * og and retried first next time, so none is lost or reordered.
+ *
+ * Ordering with API orders: before journaling each API request taken from
+ * next_api, og first appends every control-plane record that was in the
+ * channel when the request was taken (cp_count after the dequeue, so at
+ * least every record pushed before the request was pushed; bounded by the
+ * channel's size). A producer that pushes a record (e.g. the idempotency
+ * key of an order) to the cp channel before it pushes the request to the API
+ * ring therefore finds the record ahead of the request in the journal. When
+ * those records cannot all be appended, the request is rejected (journal
+ * back-pressure, api_cp_blocked) rather than journaled ahead of them. */
 #define OG_EVENT_ROOM_MIN 64
+#define OG_CP_PER_TURN 64
 
 /* Orders from the control plane's API: the same journal, risk and engine as
  * FIX orders. A user of the API is risk session OG_API_SESSION_BASE + user;
@@ -179,10 +214,17 @@ struct og_io {
 	unsigned (*event_room)(void *ctx);
 	int (*next_cmd)(void *ctx, struct risk_cmd *cmd);
 	int (*next_api)(void *ctx, struct og_api_req *req);  /* API orders, 0 when none */
+	size_t (*next_cp)(void *ctx, void *buf, size_t cap); /* control-plane records, 0 when none */
+	unsigned (*cp_count)(void *ctx);                     /* records waiting (may be NULL: 0) */
 	void *ctx;
 };
 struct risk_cmd;
 void og_set_io(struct og *g, const struct og_io *io);
+/* Append up to max waiting control-plane records (io.next_cp) to the
+ * journal now, at time now_ns; returns how many were taken. Order lcore, or
+ * the main lcore once the order lcore has stopped (oriond's shutdown, so
+ * that records queued last are not lost). */
+unsigned og_drain_cp(struct og *g, unsigned max, uint64_t now_ns);
 
 /* Where the engine's book ticks go (optional; set before the lcore runs). */
 void og_set_tick_sink(struct og *g, int (*fn)(void *ctx, const struct md_tick *t), void *ctx);

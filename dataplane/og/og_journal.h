@@ -25,7 +25,17 @@ enum og_jr_type {
 	OG_JR_RISK_CMD = 0x0106,  /* struct og_jr_risk_cmd: limits, kill switch */
 	OG_JR_EVENT = 0x0201,     /* struct me_event (192 bytes): engine output, for export */
 	OG_JR_SESSION = 0x0202,   /* struct og_jr_session: FIX logon / logout */
+	OG_JR_CP = 0x0301,        /* a control-plane record: opaque to og, see below */
 };
+
+/* OG_JR_CP: the control plane's own state and audit trail, written through
+ * the order lcore so that the journal keeps ONE writer. The payload is
+ * 1..OG_CP_REC_MAX bytes, opaque to og: byte 0 is the record kind (enum
+ * cp_jr_kind, controlplane/cp_jrec.h: audit line, user, flag, idempotency
+ * key, correlation id reservation), byte 1 the kind's layout version, then
+ * the kind's body. og appends each one as it comes and, at start-up, hands
+ * every one back in journal order to og_cfg.cp_sink; it never interprets it. */
+#define OG_CP_REC_MAX 2048u
 
 /* Short name of a record type ("new", "event", ...), "?" when unknown. */
 static inline const char *og_jr_type_name(uint16_t t)
@@ -39,6 +49,7 @@ static inline const char *og_jr_type_name(uint16_t t)
 	case 0x0106: return "risk_cmd";
 	case 0x0201: return "event";
 	case 0x0202: return "session";
+	case 0x0301: return "cp";
 	default: return "?";
 	}
 }

@@ -5,7 +5,7 @@
  * tick with CLOCK_MONOTONIC at publish; every md update carries it as
  * recvNs; client and server share the clock on one machine).
  *
- *   bench_cp_ws --port P --token T --clients N --seconds S [--subscribe '["*"]']
+ *   bench_cp_ws --port P --token T --clients N --seconds S [--warmup S] [--subscribe '["*"]']
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,7 +41,8 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int connect_ws(uint16_t port, const char *token, const char *sub, uint8_t *extra, size_t *extra_len)
+/* Connect and send the upgrade request: the fd, or -1. */
+static int open_ws(uint16_t port, const char *token)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0)
@@ -58,8 +59,17 @@ static int connect_ws(uint16_t port, const char *token, const char *sub, uint8_t
 			 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 			 "Sec-WebSocket-Version: 13\r\n\r\n",
 			 token);
-	if (write(fd, req, (size_t)n) != n)
-		goto fail;
+	if (write(fd, req, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Read the 101 answer, subscribe, go non-blocking: 0, or -1 (fd closed).
+ * Frames that came with the headers are copied to extra. */
+static int finish_ws(int fd, const char *sub, uint8_t *extra, size_t *extra_len)
+{
 	char buf[4096];
 	size_t got = 0;
 	char *eoh = NULL;
@@ -87,7 +97,7 @@ static int connect_ws(uint16_t port, const char *token, const char *sub, uint8_t
 	if (write(fd, frame, (size_t)ml + 8) != ml + 8)
 		goto fail;
 	fcntl(fd, F_SETFL, O_NONBLOCK);
-	return fd;
+	return 0;
 fail:
 	close(fd);
 	return -1;
@@ -203,7 +213,7 @@ int main(int argc, char **argv)
 {
 	uint16_t port = 0;
 	const char *token = NULL, *sub = "[\"*\"]";
-	unsigned clients = 100, seconds = 10;
+	unsigned clients = 100, seconds = 10, warmup = 2;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--port"))
 			port = (uint16_t)atoi(argv[i + 1]);
@@ -213,6 +223,8 @@ int main(int argc, char **argv)
 			clients = (unsigned)atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--seconds"))
 			seconds = (unsigned)atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--warmup"))
+			warmup = (unsigned)atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--subscribe"))
 			sub = argv[i + 1];
 	}
@@ -233,28 +245,42 @@ int main(int argc, char **argv)
 	orion_hist_reset(&st.lat);
 	static uint8_t buf[1 << 16];
 	struct epoll_event evs[256];
-	for (unsigned i = 0; i < clients; i++) {
-		size_t extra = 0;
-		cs[i].fd = connect_ws(port, token, sub, buf, &extra);
-		cs[i].hdr_need = 2;
-		if (cs[i].fd < 0)
-			continue;
-		on_bytes(&cs[i], buf, extra, mono_ns(), &warm);
-		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
-		epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
-		up++;
-		if (i % 16 == 15) /* keep the connected ones drained while connecting the rest */
+	/* Connect in waves of 64 upgrade requests in flight, keeping the
+	 * connected ones drained meanwhile (a backlog built while connecting
+	 * would show up as latency). */
+	for (unsigned w = 0; w < clients; w += 64) {
+		unsigned end_w = w + 64 < clients ? w + 64 : clients;
+		for (unsigned i = w; i < end_w; i++) {
+			cs[i].fd = open_ws(port, token);
+			cs[i].hdr_need = 2;
+		}
+		for (unsigned i = w; i < end_w; i++) {
+			size_t extra = 0;
+			if (cs[i].fd < 0)
+				continue;
+			if (finish_ws(cs[i].fd, sub, buf, &extra)) {
+				cs[i].fd = -1;
+				continue;
+			}
+			on_bytes(&cs[i], buf, extra, mono_ns(), &warm);
+			struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
+			epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+			up++;
+		}
+		for (int k = 0; k < 4; k++)
 			drain(ep, cs, evs, 0, &warm, buf, sizeof(buf));
 	}
 	fprintf(stderr, "connected %u/%u in %.2f s\n", up, clients, (double)(mono_ns() - t0) / 1e9);
-	uint64_t start = mono_ns(), measure_from = start + 2000000000ull, end = measure_from + seconds * 1000000000ull;
+	uint64_t start = mono_ns(), measure_from = start + (uint64_t)warmup * 1000000000ull,
+		 end = measure_from + seconds * 1000000000ull;
 	while (mono_ns() < end)
 		drain(ep, cs, evs, 100, mono_ns() < measure_from ? &warm : &st, buf, sizeof(buf));
 	unsigned closed = 0;
 	for (unsigned i = 0; i < clients; i++)
 		closed += cs[i].fd >= 0 && cs[i].closed;
 	double secs = (double)seconds;
-	printf("clients=%u connected=%u closed_by_server=%u seconds=%u\n", clients, up, closed, seconds);
+	printf("clients=%u connected=%u closed_by_server=%u seconds=%u warmup=%u\n", clients, up, closed, seconds,
+	       warmup);
 	printf("frames_per_s=%.0f md_updates_per_s=%.0f MB_per_s=%.1f\n", (double)st.frames / secs,
 	       (double)st.samples / secs, (double)st.bytes / secs / 1e6);
 	printf("latency_us p50=%.0f p99=%.0f p999=%.0f (tick publish -> client receive, includes conflation)\n",

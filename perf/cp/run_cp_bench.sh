@@ -8,6 +8,7 @@ set -euo pipefail
 B=${1:?usage: run_cp_bench.sh BUILD_DIR [clients...]}; shift || true
 CLIENTS=${*:-"1000 5000 10000"}
 SECONDS_RUN=${SECONDS_RUN:-5}
+WARMUP=${WARMUP:-5}   # after the last connect: backlog built while connecting drains
 INSTR=${INSTR:-50}
 HZ=${HZ:-10}
 TESTD=$B/tests/cp/cp_testd
@@ -51,12 +52,12 @@ PY
 echo "== control plane WebSocket fan-out"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)"
 echo "params: $INSTR instruments random-walking at $HZ Hz (every instrument changes every tick), conflation 100 ms"
-echo "        per client, every client subscribed to all $INSTR, ${SECONDS_RUN} s measured after 2 s warm-up"
+echo "        per client, every client subscribed to all $INSTR, ${SECONDS_RUN} s measured after ${WARMUP} s warm-up"
 HZTCK=$(getconf CLK_TCK)
 for N in $CLIENTS; do
   read -r u0 s0 < <(awk '{print $14, $15}' /proc/$PID/stat)
   t0=$(date +%s.%N)
-  OUT=$("$BENCH" --port "$PORT" --token "$TOKEN" --clients "$N" --seconds "$SECONDS_RUN" 2>"$T/bench.err")
+  OUT=$("$BENCH" --port "$PORT" --token "$TOKEN" --clients "$N" --seconds "$SECONDS_RUN" --warmup "$WARMUP" 2>"$T/bench.err")
   t1=$(date +%s.%N)
   read -r u1 s1 < <(awk '{print $14, $15}' /proc/$PID/stat)
   CPU=$(python3 -c "print('%.0f' % (100.0 * (($u1 + $s1) - ($u0 + $s0)) / $HZTCK / ($t1 - $t0)))")

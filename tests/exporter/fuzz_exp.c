@@ -21,17 +21,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 3)
 		return 0;
 	if (data[0] & 1) {
-		static const uint16_t types[] = { 0x0101, 0x0102, 0x0103, 0x0104, 0x0105, 0x0106, 0x0201, 0x0202 };
+		static const uint16_t types[] = { 0x0101, 0x0102, 0x0103, 0x0104, 0x0105,
+						  0x0106, 0x0201, 0x0202, 0x0301 };
 		static const size_t sizes[] = { 0, sizeof(struct og_jr_new), sizeof(struct og_jr_cancel),
 						sizeof(struct og_jr_replace), sizeof(struct og_jr_mass),
 						sizeof(struct og_jr_risk_cmd), sizeof(struct me_event),
-						sizeof(struct og_jr_session) };
+						sizeof(struct og_jr_session), 0 /* OG_JR_CP: any length */ };
 		uint16_t t = (uint16_t)(data[1] | data[2] << 8);
 		size_t len = size - 3;
 		if (data[0] & 2) { /* a known type with its exact length: reach the mappers */
-			t = types[data[1] % 8];
-			if (sizes[data[1] % 8])
-				len = sizes[data[1] % 8];
+			t = types[data[1] % 9];
+			if (sizes[data[1] % 9])
+				len = sizes[data[1] % 9];
 		}
 		uint8_t *p = calloc(1, len ? len : 1); /* exact size: ASan sees any over-read */
 		if (!p)

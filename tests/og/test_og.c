@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/journal/jr_reader.h"
 #include "dataplane/og/og.h"
 #include "dataplane/og/og_journal.h"
 #include "fix/fix_codec.h"
@@ -56,8 +57,24 @@ struct ctl {
 	uint64_t events;
 };
 
+/* Fake control-plane channel and API ring (og_io.next_cp / next_api), and
+ * the records a replay hands to cp_sink. */
+#define CP_Q 160
+struct cpq {
+	uint8_t rec[CP_Q][64];
+	size_t len[CP_Q];
+	unsigned n, next;
+	struct og_api_req api[4];
+	unsigned n_api, next_api;
+	uint8_t seen[CP_Q][64];       /* cp_sink */
+	size_t seen_len[CP_Q];
+	uint64_t seen_seq[CP_Q];
+	unsigned n_seen;
+};
+
 struct fx {
 	char dir[128];
+	struct cpq cpq;
 	struct og_cfg cfg;
 	struct og *g;
 	uint64_t now;
@@ -153,6 +170,59 @@ static int io_next_cmd(void *ctx, struct risk_cmd *cmd)
 		return 0;
 	*cmd = c->cmds[c->next++];
 	return 1;
+}
+
+static size_t io_next_cp(void *ctx, void *buf, size_t cap)
+{
+	struct cpq *q = ctx;
+	if (q->next >= q->n)
+		return 0;
+	size_t n = q->len[q->next];
+	if (n <= cap)
+		memcpy(buf, q->rec[q->next], n);
+	q->next++;
+	return n;
+}
+
+static unsigned io_cp_count(void *ctx)
+{
+	struct cpq *q = ctx;
+	return q->n - q->next;
+}
+
+static int io_next_api(void *ctx, struct og_api_req *req)
+{
+	struct cpq *q = ctx;
+	if (q->next_api >= q->n_api)
+		return 0;
+	*req = q->api[q->next_api++];
+	return 1;
+}
+
+static unsigned cpq_room(void *ctx)
+{
+	(void)ctx;
+	return 1000;
+}
+
+static void cp_sink(void *ctx, const void *rec, size_t len, uint64_t seq, uint64_t ts_ns)
+{
+	struct cpq *q = ctx;
+	(void)ts_ns;
+	assert_true(q->n_seen < CP_Q && len <= sizeof(q->seen[0]));
+	memcpy(q->seen[q->n_seen], rec, len);
+	q->seen_len[q->n_seen] = len;
+	q->seen_seq[q->n_seen++] = seq;
+}
+
+/* Record i of the fake channel: kind byte, then i, then a fill. */
+static void cpq_add(struct cpq *q, unsigned len)
+{
+	unsigned i = q->n++;
+	q->len[i] = len;
+	memset(q->rec[i], (int)(0x40 + i % 32), sizeof(q->rec[i]));
+	q->rec[i][0] = 1;
+	q->rec[i][1] = (uint8_t)i;
 }
 
 static void gw_start(struct fx *f)
@@ -849,6 +919,102 @@ static void og__power_safe__replies_held_until_journal_flushed(void **state)
 	assert_true(counter(f, "journal_durable_seq") >= committed);
 }
 
+/* The journal's record types in order, and the payloads of OG_JR_CP ones. */
+static unsigned journal_types(struct fx *f, uint16_t *types, unsigned max)
+{
+	struct jr_reader *r;
+	assert_int_equal(jr_reader_open(&r, f->cfg.journal.dir, 0), 0);
+	struct jr_rec rec;
+	unsigned n = 0;
+	while (n < max && jr_reader_next(r, JR_SEQ_ALL, &rec) == 1)
+		types[n++] = rec.type;
+	jr_reader_close(r);
+	return n;
+}
+
+static void og__cp_records__journaled_in_order_and_replayed_to_the_sink(void **state)
+{
+	struct fx *f = *state;
+	gw_start(f);
+	struct cpq *q = &f->cpq;
+	for (unsigned i = 0; i < 100; i++)
+		cpq_add(q, 2 + i % 60);
+	struct og_io io = { .event = io_event, .event_room = cpq_room, .next_cp = io_next_cp, .cp_count = io_cp_count,
+			    .ctx = q };
+	og_set_io(f->g, &io);
+	poll_once(f);
+	assert_int_equal(og_stats(f->g)->cp_journaled, OG_CP_PER_TURN); /* bounded per turn */
+	poll_once(f);
+	assert_int_equal(og_stats(f->g)->cp_journaled, 100);
+	uint64_t seq = counter(f, "journal_committed_seq");
+	og_destroy(f->g);
+	f->g = NULL;
+	f->cfg.cp_sink = cp_sink;
+	f->cfg.cp_sink_ctx = q;
+	gw_start(f);
+	assert_int_equal(og_stats(f->g)->cp_replayed, 100);
+	assert_int_equal(og_stats(f->g)->replayed, 0); /* not requests of og's */
+	assert_int_equal(q->n_seen, 100);
+	for (unsigned i = 0; i < 100; i++) {
+		assert_int_equal(q->seen_len[i], q->len[i]);
+		assert_memory_equal(q->seen[i], q->rec[i], q->len[i]);
+		if (i)
+			assert_true(q->seen_seq[i] > q->seen_seq[i - 1]);
+	}
+	assert_int_equal(q->seen_seq[99], seq);
+}
+
+static void og__api_request__cp_records_queued_before_it_journaled_first(void **state)
+{
+	struct fx *f = *state;
+	gw_start(f);
+	struct cpq *q = &f->cpq;
+	for (unsigned i = 0; i < 100; i++) /* more than one turn's worth */
+		cpq_add(q, 16);
+	q->api[q->n_api++] = (struct og_api_req){ .kind = OG_API_NEW, .side = ME_BUY, .ord_type = ME_LIMIT,
+						  .tif = ME_GTC, .user = 2, .account = 770, .instrument = 0,
+						  .qty = 10, .price = PX(149, 0), .corr = 77 };
+	struct og_io io = { .event = io_event, .event_room = cpq_room, .next_cp = io_next_cp, .cp_count = io_cp_count,
+			    .next_api = io_next_api, .ctx = q };
+	og_set_io(f->g, &io);
+	poll_once(f);
+	assert_int_equal(og_stats(f->g)->api_in, 1);
+	assert_int_equal(og_stats(f->g)->cp_journaled, 100);
+	assert_int_equal(og_stats(f->g)->api_cp_blocked, 0);
+	uint16_t t[256];
+	unsigned n = journal_types(f, t, 256);
+	unsigned cp = 0, new_at = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (t[i] == OG_JR_CP)
+			cp++;
+		if (t[i] == OG_JR_NEW)
+			new_at = i;
+	}
+	assert_int_equal(cp, 100);
+	assert_true(new_at > 0);
+	for (unsigned i = new_at + 1; i < n; i++)
+		assert_int_not_equal(t[i], OG_JR_CP); /* every cp record is ahead of the order */
+	assert_int_equal(og_stats(f->g)->app_err[OG_ERR_JOURNAL], 0);
+}
+
+static void og__cp_record_too_long__counted_invalid_not_journaled(void **state)
+{
+	struct fx *f = *state;
+	gw_start(f);
+	struct cpq *q = &f->cpq;
+	cpq_add(q, 8);
+	q->len[q->n - 1] = OG_CP_REC_MAX + 1; /* what a broken channel could say */
+	cpq_add(q, 8);
+	struct og_io io = { .event = io_event, .event_room = cpq_room, .next_cp = io_next_cp, .cp_count = io_cp_count,
+			    .ctx = q };
+	og_set_io(f->g, &io);
+	uint64_t seq = counter(f, "journal_committed_seq");
+	poll_once(f);
+	assert_int_equal(og_stats(f->g)->cp_invalid, 1);
+	assert_int_equal(og_stats(f->g)->cp_journaled, 1);
+	assert_int_equal(counter(f, "journal_committed_seq"), seq + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -865,6 +1031,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(og__restart__replay_restores_orders_and_checksum, setup, teardown),
 		cmocka_unit_test_setup_teardown(og__journal_of_other_sessions_file__refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(og__power_safe__replies_held_until_journal_flushed, setup, teardown),
+		cmocka_unit_test_setup_teardown(og__cp_records__journaled_in_order_and_replayed_to_the_sink, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(og__api_request__cp_records_queued_before_it_journaled_first, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(og__cp_record_too_long__counted_invalid_not_journaled, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("og", tests, NULL, NULL);
 }
