@@ -39,6 +39,8 @@
  *   GET  /api/v1/admin/instruments | users | fix-sessions | limits | flags
  *   POST /api/v1/admin/users, PATCH /api/v1/admin/users/{name}
  *   PUT  /api/v1/admin/limits, POST /api/v1/admin/kill, PUT /api/v1/admin/flags
+ *   PUT  /api/v1/admin/instruments/{symbol} {"state":"OPEN|HALTED|CLOSED"} (PLATFORM;
+ *        a risk command: journaled, replayed; CLOSED expires the DAY orders)
  * Order ids: "A<corr>" for API orders (the engine's ClOrdID of the order),
  * "E<engine order id>" for FIX orders.
  *
@@ -212,6 +214,7 @@ struct cp_instrument {
 	uint32_t id;                 /* engine instrument id */
 	int64_t tick;                /* price increment, ORION_PX_SCALE units (> 0) */
 	uint32_t lot;                /* quantity increment (>= 1) */
+	uint8_t state;               /* enum me_instr_state at cp_start; then as set over REST */
 };
 
 /* A FIX session for GET /admin/fix-sessions. */

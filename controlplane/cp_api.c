@@ -364,6 +364,12 @@ out:
 }
 
 /* ---- market data ----------------------------------------------------------- */
+static const char *instr_state_name(unsigned s)
+{
+	static const char *const n[] = { "OPEN", "HALTED", "CLOSED" };
+	return s < 3 ? n[s] : "UNKNOWN";
+}
+
 static void h_instruments(struct api *a, int all)
 {
 	struct cp *cp = a->cp;
@@ -380,7 +386,8 @@ static void h_instruments(struct api *a, int all)
 		cp_buf_json_str(b, in->symbol, strlen(in->symbol));
 		cp_buf_printf(b, ",\"engineId\":%u,\"tick\":", in->id);
 		cp_buf_json_px(b, in->tick);
-		cp_buf_printf(b, ",\"lot\":%u,\"tradable\":true}", in->lot);
+		cp_buf_printf(b, ",\"lot\":%u,\"tradable\":true,\"state\":\"%s\"}", in->lot,
+			      instr_state_name(in->state));
 	}
 	for (uint32_t s = 0; s < cp->n_syms; s++) {
 		const char *sym = cp->syms[s].name;
@@ -1115,6 +1122,10 @@ static void risk_cmd_json(struct cp_buf *b, const struct risk_cmd *c)
 		cp_buf_json_px(b, c->u.ref_px);
 		cp_buf_str(b, "}");
 		return;
+	case RISK_CMD_INSTR_STATE:
+		cp_buf_printf(b, "{\"scope\":\"instrumentState\",\"instrument\":%u,\"state\":\"%s\"}", c->id,
+			      instr_state_name(c->u.state));
+		return;
 	case RISK_CMD_KILL:
 		cp_buf_printf(b, "{\"scope\":\"kill\",\"killScope\":\"%s\",\"id\":%u,\"on\":%s,\"cancel\":%s}",
 			      scope_name(c->scope), c->id, c->flags & RISK_CMDF_ON ? "true" : "false",
@@ -1469,6 +1480,46 @@ static void flags_json(struct api *a)
 	cp_buf_str(&a->rs->body, "}}");
 }
 
+/* PUT /admin/instruments/{symbol} {"state":"OPEN|HALTED|CLOSED"}: the
+ * venue's trading state of one instrument, through the risk command ring
+ * (journaled, replayed). Closing expires its DAY orders. PLATFORM only: it
+ * stops trading for every tenant. */
+static void h_put_instrument(struct api *a)
+{
+	static const char *const keys[] = { "state", NULL };
+	struct cp *cp = a->cp;
+	struct cp_instrument *in = NULL;
+	for (unsigned i = 0; i < cp->n_instr; i++)
+		if (!strcmp(cp->instr[i].symbol, a->seg[2]))
+			in = &cp->instr[i];
+	if (!in) {
+		cp_resp_err(a->rs, 404, "NOT_FOUND", "instrumentId", "no such tradable instrument");
+		return;
+	}
+	json_t *root = body_object(a);
+	if (!root)
+		return;
+	char state[16];
+	int r;
+	if (check_keys(a, root, keys) || (r = get_str(a, root, "state", state, sizeof(state))) < 0)
+		goto out;
+	struct risk_cmd c = { .type = RISK_CMD_INSTR_STATE, .id = in->id };
+	if (!r || (strcmp(state, "OPEN") && strcmp(state, "HALTED") && strcmp(state, "CLOSED"))) {
+		cp_resp_err(a->rs, 400, "BAD_VALUE", "state", "state is OPEN, HALTED or CLOSED");
+		goto out;
+	}
+	c.u.state = !strcmp(state, "OPEN") ? ME_ST_OPEN : !strcmp(state, "HALTED") ? ME_ST_HALTED : ME_ST_CLOSED;
+	if (send_cmd(a, &c, "instrument_state") == 0) {
+		in->state = c.u.state;
+		char text[96];
+		snprintf(text, sizeof(text), "%s %s by %s", in->symbol,
+			 c.u.state == ME_ST_OPEN ? "reopened" : c.u.state == ME_ST_HALTED ? "halted" : "closed", a->u->name);
+		cp_ws_notify_all(cp, CP_TENANT_ALL, "INSTRUMENT_STATE", text);
+	}
+out:
+	json_decref(root);
+}
+
 static void h_put_flags(struct api *a)
 {
 	struct cp *cp = a->cp;
@@ -1608,6 +1659,9 @@ static void route(struct api *a)
 	} else if (is(a, 2, "admin", "instruments", NULL)) {
 		if (only(a, CP_GET) && has_role(a, ROLES_TENANT_VIEW, "list the venue's instruments"))
 			h_instruments(a, 1);
+	} else if (is(a, 3, "admin", "instruments", NULL)) {
+		if (only(a, CP_PUT) && has_role(a, ROLES_PLATFORM, "change an instrument's trading state"))
+			h_put_instrument(a);
 	} else if (is(a, 2, "admin", "users", NULL)) {
 		if (m == CP_GET) {
 			if (has_role(a, ROLES_USERS | ROLE(CP_ROLE_RISK), "list users"))

@@ -441,6 +441,11 @@ static int map_risk_cmd(struct out *o, const struct exp_map_state *st, const str
 				lc.has_ref_price_e8 = 1, lc.ref_price_e8 = c->u.ref_px;
 			snprintf(detail, sizeof(detail), "ref_price %s px=%" PRId64, key, c->u.ref_px);
 			break;
+		case RISK_CMD_INSTR_STATE:
+			lc.what = ORION__V1__LIMITS_CHANGED__WHAT__INSTRUMENT_STATE;
+			lc.has_instrument_state = 1, lc.instrument_state = c->u.state;
+			snprintf(detail, sizeof(detail), "instrument_state %s state=%u", key, c->u.state);
+			break;
 		default:
 			lc.what = ORION__V1__LIMITS_CHANGED__WHAT__WHAT_UNSPECIFIED;
 			snprintf(detail, sizeof(detail), "risk command type %u %s", c->type, key);

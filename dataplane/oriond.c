@@ -667,6 +667,8 @@ static unsigned cp_instruments(void *ctx, struct cp_instrument *out, unsigned ma
 		out[n].id = i; /* the engine's instrument id is the config index */
 		out[n].tick = ic->tick;
 		out[n].lot = ic->lot;
+		int st = og_instrument_state(od->og, i); /* after the replay: halts survive restarts */
+		out[n].state = st < 0 ? ME_ST_OPEN : (uint8_t)st;
 	}
 	return n;
 }

@@ -506,11 +506,11 @@ static int cmd_sessions(struct ctx *x)
 
 static int cmd_instruments(struct ctx *x)
 {
-	static const char *const h[] = { "INSTRUMENT", "ENGINE_ID", "TICK", "LOT", "TRADABLE" };
-	static const char *const k[] = { "instrumentId", "engineId", "tick", "lot", "tradable" };
+	static const char *const h[] = { "INSTRUMENT", "ENGINE_ID", "TICK", "LOT", "TRADABLE", "STATE" };
+	static const char *const k[] = { "instrumentId", "engineId", "tick", "lot", "tradable", "state" };
 	/* the venue's list for the roles that may read it, else the entitled one */
 	int venue = !strcmp(x->role, "ADMIN") || !strcmp(x->role, "RISK") || !strcmp(x->role, "PLATFORM");
-	return list_cmd(x, venue ? "/api/v1/admin/instruments" : "/api/v1/instruments", "instruments", h, k, 5,
+	return list_cmd(x, venue ? "/api/v1/admin/instruments" : "/api/v1/instruments", "instruments", h, k, 6,
 			"instrument(s)");
 }
 

@@ -67,6 +67,7 @@ static const char *risk_cmd_name(uint16_t t)
 	case RISK_CMD_COLLAR: return "collar";
 	case RISK_CMD_REF_PRICE: return "ref_price";
 	case RISK_CMD_KILL: return "kill";
+	case RISK_CMD_INSTR_STATE: return "instrument_state";
 	default: return "?";
 	}
 }
@@ -174,6 +175,10 @@ static void put_risk_cmd(struct jr_tool_out *o, const struct risk_cmd *c)
 	else
 		jr_tool_put_u64(o, "id", c->id);
 	switch (c->type) {
+	case RISK_CMD_INSTR_STATE:
+		put_cstr(o, "state", c->u.state == ME_ST_OPEN ? "open" : c->u.state == ME_ST_HALTED ? "halted" :
+				     c->u.state == ME_ST_CLOSED ? "closed" : "?");
+		break;
 	case RISK_CMD_KILL:
 		put_cstr(o, "scope", scope_name(c->scope));
 		put_cstr(o, "kill", c->flags & RISK_CMDF_ON ? "on" : "off");

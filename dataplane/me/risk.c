@@ -406,6 +406,10 @@ static int apply(struct risk *r, const struct risk_cmd *c)
 		return 0;
 	case RISK_CMD_KILL:
 		return apply_kill(r, c);
+	case RISK_CMD_INSTR_STATE:
+		/* the engine refuses an unknown instrument or state; closing
+		 * expires the DAY orders (events stamped like a kill's cancels) */
+		return me_set_state(r->me, c->id, c->u.state, r->last_now);
 	default:
 		return -EINVAL;
 	}

@@ -62,6 +62,7 @@ enum risk_cmd_type {
 	RISK_CMD_COLLAR = 3,         /* id: instrument or RISK_ID_ALL; u.collar_bps */
 	RISK_CMD_REF_PRICE = 4,      /* id: instrument; u.ref_px (> 0, or ORION_PX_NONE to clear) */
 	RISK_CMD_KILL = 5,           /* scope + id; flags RISK_CMDF_ON / RISK_CMDF_CANCEL */
+	RISK_CMD_INSTR_STATE = 6,    /* id: instrument; u.state (enum me_instr_state): halt, reopen, close */
 };
 
 enum risk_scope {
@@ -86,6 +87,7 @@ struct risk_cmd {
 		struct risk_session_limits session;
 		uint32_t collar_bps;
 		int64_t ref_px;
+		uint8_t state;
 		uint8_t raw_[56];
 	} u;
 };

@@ -1277,6 +1277,25 @@ static void on_api(struct og *g, const struct og_api_req *a)
 	risk_replace(g->risk, &rec.req, g->now);
 }
 
+/* Journal and apply up to max risk commands from the control plane (and the
+ * local admin endpoint). A command the cp thread queued before an API
+ * request is visible once that request has been dequeued (release / acquire
+ * on both rings), so draining here before each request keeps their order. */
+#define OG_CMDS_BEFORE_API 1024u /* the command ring's size */
+static void apply_cmds(struct og *g, unsigned max)
+{
+	if (!g->io.next_cmd)
+		return;
+	struct og_jr_risk_cmd rc = { .h = { .sess = UINT32_MAX } };
+	for (unsigned k = 0; k < max && g->io.next_cmd(g->io.ctx, &rc.cmd); k++) {
+		if (journal(g, OG_JR_RISK_CMD, &rc, sizeof(rc)) != 0 || risk_apply_cmd(g->risk, &rc.cmd) != 0)
+			g->st.cmds_rejected++;
+		else
+			g->st.cmds_applied++;
+	}
+	g->cur_jseq = 0;
+}
+
 unsigned og_poll(struct og *g, uint64_t now_ns)
 {
 	struct epoll_event evs[EV_BATCH];
@@ -1321,19 +1340,14 @@ unsigned og_poll(struct og *g, uint64_t now_ns)
 	}
 	if (g->io.next_cp)
 		cp_drain(g, OG_CP_PER_TURN);
+	apply_cmds(g, 16);
 	if (g->io.next_api) {
 		struct og_api_req a;
-		for (int k = 0; k < 32 && g->io.next_api(g->io.ctx, &a); k++)
+		for (int k = 0; k < 32 && g->io.next_api(g->io.ctx, &a); k++) {
+			/* commands the control plane queued before this request (a
+			 * kill switch released, then an order) are applied first */
+			apply_cmds(g, OG_CMDS_BEFORE_API);
 			on_api(g, &a);
-		g->cur_jseq = 0;
-	}
-	if (g->io.next_cmd) {
-		struct og_jr_risk_cmd rc = { .h = { .sess = UINT32_MAX } };
-		for (int k = 0; k < 16 && g->io.next_cmd(g->io.ctx, &rc.cmd); k++) {
-			if (journal(g, OG_JR_RISK_CMD, &rc, sizeof(rc)) != 0 || risk_apply_cmd(g->risk, &rc.cmd) != 0)
-				g->st.cmds_rejected++;
-			else
-				g->st.cmds_applied++;
 		}
 		g->cur_jseq = 0;
 	}
@@ -1656,6 +1670,14 @@ unsigned og_publish_live_orders(struct og *g)
 			g->st.events_dropped++;
 	}
 	return n;
+}
+
+int og_instrument_state(const struct og *g, uint32_t instrument)
+{
+	struct me_top top;
+	if (!g || me_top(g->me, instrument, &top) != 0)
+		return -EINVAL;
+	return top.state;
 }
 
 void og_publish_tops(struct og *g, uint64_t now_ns)

@@ -245,6 +245,9 @@ int og_position(const struct og *g, uint32_t account, uint32_t instrument, struc
  * replay, quiet books would otherwise show nothing until they next change).
  * Main lcore, before the order lcore runs. */
 void og_publish_tops(struct og *g, uint64_t now_ns);
+/* An instrument's trading state (enum me_instr_state), or -EINVAL. Main
+ * lcore, before the order lcore runs (after the replay). */
+int og_instrument_state(const struct og *g, uint32_t instrument);
 /* Hand every live order (after a replay) to io.event as an ME_EV_ACCEPTED
  * carrying its current state (seq 0: a snapshot, not an engine event), so
  * the control plane's views know the orders they did not see being placed.

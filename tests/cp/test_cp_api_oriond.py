@@ -510,6 +510,32 @@ def run(api, d, fx, fx2, pw, hashes):
     fx2.cancel(cl, "MSFT", 1)
     check(is_err(api.req("POST", K, {"scope": "planet"}, token=tok["plat"]), 400, "BAD_VALUE", "scope"), "bad scope")
 
+    # --- instrument trading state (PLATFORM): halt rejects, reopen trades
+    budget()
+    I = "/api/v1/admin/instruments/MSFT"
+    check(is_err(api.req("PUT", I, {"state": "HALTED"}, token=tok["carol"]), 403), "RISK cannot halt an instrument")
+    check(is_err(api.req("PUT", I, {"state": "PAUSED"}, token=tok["plat"]), 400, "BAD_VALUE", "state"), "bad state")
+    check(is_err(api.req("PUT", "/api/v1/admin/instruments/NOPE", {"state": "HALTED"}, token=tok["plat"]), 404),
+          "unknown instrument 404")
+    r = api.req("PUT", I, {"state": "HALTED"}, token=tok["plat"])
+    check(r[0] == 202 and r[1]["command"] == {"scope": "instrumentState", "instrument": r[1]["command"].get("instrument"),
+                                              "state": "HALTED"}, "PLATFORM halts MSFT %s" % (r[1],))
+    s, js, _, _ = api.req("GET", "/api/v1/admin/instruments", token=tok["plat"])
+    check(s == 200 and any(i["instrumentId"] == "MSFT" and i.get("state") == "HALTED" for i in js["instruments"]),
+          "the venue's instrument list shows MSFT halted")
+    time.sleep(0.1)
+    cl = fx2.new_order("MSFT", 1, 10, "399.00")
+    m = fx2.wait(cl, oe.is_final)
+    check(m is not None and m.get(150) == "8", "a FIX order for the halted instrument rejected, 58=%s" % (m or {}).get(58))
+    r = api.req("POST", O, {"instrumentId": "MSFT", "side": "BUY", "quantity": 10, "price": "399"}, token=tok["bob"])
+    o = wait_order(api, tok["bob"], r[1]["id"], lambda o: o["status"] == "REJECTED") if r[0] == 202 else None
+    check(o and o["status"] == "REJECTED", "API order for the halted instrument rejected %s" % o)
+    check(api.req("PUT", I, {"state": "OPEN"}, token=tok["plat"])[0] == 202, "PLATFORM reopens MSFT")
+    time.sleep(0.1)
+    cl = fx2.new_order("MSFT", 1, 10, "399.00")
+    check(oe.is_new(fx2.wait(cl, oe.is_final) or {}), "FIX orders accepted again after the reopen")
+    fx2.cancel(cl, "MSFT", 1)
+
     # --- limits, enforced by the real risk layer
     budget()
     L = "/api/v1/admin/limits"

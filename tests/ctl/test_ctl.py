@@ -276,7 +276,7 @@ def run(ctl, d, pw):
 
     # --- instruments
     rc, out, err = as_("dave", ["instruments"])
-    check(rc == 0 and "8 instrument(s)" in out and re.search(r"^MSFT\s+1\s+0\.01\s+10\s+yes$", out, re.M),
+    check(rc == 0 and "8 instrument(s)" in out and re.search(r"^MSFT\s+1\s+0\.01\s+10\s+yes\s+OPEN$", out, re.M),
           "instruments (venue list for ADMIN): %r %r" % (out, err))
     rc, out, err = ctl.run(["instruments", "--json", "--tenant", "acme"], url, user="alice", pw=pw["alice"], how="flag")
     j = js(out)

@@ -83,7 +83,7 @@ static int teardown(void **state)
 
 struct ord {
 	uint32_t instr, session, account, tenant;
-	uint8_t side, type, tif;
+	uint8_t side, type, tif, day; /* tif 0: GTC; day: ME_DAY (which is 0) */
 	int64_t px;
 	uint32_t qty;
 };
@@ -93,7 +93,7 @@ static int submit(const struct ord *o, uint64_t *id)
 	struct me_new_order r = { .instrument_id = o->instr, .session_id = o->session,
 		.account_id = o->account, .tenant_id = o->tenant, .price = o->px, .qty = o->qty,
 		.side = o->side ? o->side : ME_BUY, .type = o->type ? o->type : ME_LIMIT,
-		.tif = o->tif ? o->tif : ME_GTC };
+		.tif = o->day ? ME_DAY : o->tif ? o->tif : ME_GTC };
 	size_t first = g_n;
 	int rc = risk_new_order(g_r, &r, g_now);
 	if (id) {
@@ -388,6 +388,35 @@ static void risk__market_order__valued_at_reference(void **state)
 	assert_int_equal(used(1, NULL), 0);
 }
 
+/* ---- instrument state ---------------------------------------------------------- */
+
+static void risk__instrument_state__halt_rejects_close_expires_day_reopen_trades(void **state)
+{
+	(void)state;
+	uint8_t st = ME_ST_HALTED;
+	struct ord day = { .px = C(9000), .qty = 1, .account = 1, .day = 1 };
+	struct ord gtc = { .px = C(9000), .qty = 2, .account = 1, .tif = ME_GTC };
+	uint64_t day_id = 0;
+	assert_int_equal(submit(&day, &day_id), 0);
+	assert_int_equal(submit(&gtc, NULL), 0);
+	assert_int_equal(cmd(RISK_CMD_INSTR_STATE, 0, 0, g_i0, &st, sizeof st), 0);
+	assert_int_equal(submit(&day, NULL), ME_REJ_INSTRUMENT_HALTED);
+	st = ME_ST_CLOSED;
+	assert_int_equal(cmd(RISK_CMD_INSTR_STATE, 0, 0, g_i0, &st, sizeof st), 0);
+	const struct me_event *ev = last();
+	assert_int_equal(ev->type, ME_EV_CANCELED); /* the DAY order expired, the GTC stays */
+	assert_int_equal(ev->u.canceled.order.order_id, day_id);
+	assert_int_equal(ev->reason, ME_CXL_EXPIRED);
+	st = ME_ST_OPEN;
+	assert_int_equal(cmd(RISK_CMD_INSTR_STATE, 0, 0, g_i0, &st, sizeof st), 0);
+	assert_int_equal(submit(&day, NULL), 0);
+	st = 7; /* no such state, no such instrument: refused, nothing changed */
+	assert_int_equal(cmd(RISK_CMD_INSTR_STATE, 0, 0, g_i0, &st, sizeof st), -EINVAL);
+	st = ME_ST_HALTED;
+	assert_int_equal(cmd(RISK_CMD_INSTR_STATE, 0, 0, 999, &st, sizeof st), -EINVAL);
+	assert_int_equal(submit(&day, NULL), 0);
+}
+
 /* ---- kill switch --------------------------------------------------------------- */
 
 static void risk__kill_switch__each_level_rejects_and_releases(void **state)
@@ -549,6 +578,7 @@ int main(void)
 		T(risk__credit__released_at_order_price_when_filled_better),
 		T(risk__replace__checked_and_credit_adjusted),
 		T(risk__market_order__valued_at_reference),
+		T(risk__instrument_state__halt_rejects_close_expires_day_reopen_trades),
 		T(risk__kill_switch__each_level_rejects_and_releases),
 		T(risk__kill_with_cancel__cancels_resting_orders_in_scope),
 		T(risk__commands__change_limits_while_running),
